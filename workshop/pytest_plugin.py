@@ -1,0 +1,156 @@
+"""The pytest side of the course kit.
+
+- ``--solutions`` checks the reference solutions instead of your code, with the same tests.
+- Only the lessons being tested are loaded into Django, and a lesson that fails to load (a
+  syntax error, a bad import) is reported as one failing test of its own while the other
+  lessons run as usual.
+- An unfinished part (``raise NotImplementedError("TODO ...")``) fails with a short "not done
+  yet" line instead of a traceback.
+- Every run records its results, which ``python -m workshop`` shows on the board.
+"""
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+
+from workshop import course, results
+
+SOLUTIONS_OPTION = "--solutions"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        SOLUTIONS_OPTION,
+        action="store_true",
+        help="check the reference solutions in solutions/ instead of your code in lessons/",
+    )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    # This runs before output capturing and before pytest-django starts Django, so the
+    # environment set here decides which lessons Django loads, and from where.
+    options = parser.parse_known_args(args)
+    os.environ[course.TARGET_ENV] = "solutions" if options.solutions else "mine"
+    os.environ[course.LESSONS_ENV] = ",".join(
+        lesson.slug for lesson in lessons_named_by(options.file_or_dir)
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    start_django_or_restart_without_the_broken_lesson()
+    return (yield)
+
+
+def lessons_named_by(paths):
+    """The lessons under the paths given on the command line; all of them if none are."""
+    named = set()
+    for arg in paths or []:
+        path = Path(arg.split("::")[0]).resolve()
+        lesson = course.lesson_for_path(path)
+        if lesson is not None:
+            named.add(lesson)
+        elif course.LESSONS_DIR.is_relative_to(path) or path.is_relative_to(course.LESSONS_DIR):
+            return course.lessons()  # The repository, or lessons/ itself.
+    return sorted(named, key=lambda lesson: lesson.number) or course.lessons()
+
+
+def start_django_or_restart_without_the_broken_lesson():
+    import django
+
+    try:
+        django.setup()
+    except Exception as error:
+        lesson, message = blame(error)
+        if lesson is None or not restarting_is_safe():
+            raise
+        broken = course.broken_lessons() | {lesson.slug: message}
+        os.environ[course.BROKEN_ENV] = results.dumps(broken)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+
+
+def blame(error):
+    """The lesson whose file raised this error, and a one-line account of it."""
+    if isinstance(error, SyntaxError) and error.filename:
+        lesson = course.lesson_for_path(Path(error.filename))
+        where = f"{short_path(error.filename)}:{error.lineno}"
+        return lesson, f"{where}: SyntaxError: {error.msg}"
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        lesson = course.lesson_for_path(Path(frame.filename))
+        if lesson is not None:
+            where = f"{short_path(frame.filename)}:{frame.lineno}"
+            return lesson, f"{where}: {type(error).__name__}: {error}"
+    return None, ""
+
+
+def restarting_is_safe():
+    # Only a pytest started from the command line may replace its own process.
+    return Path(sys.argv[0]).name in {"pytest", "py.test", "__main__.py"}
+
+
+def short_path(filename):
+    path = Path(filename).resolve()
+    return str(path.relative_to(course.ROOT)) if path.is_relative_to(course.ROOT) else str(path)
+
+
+class BrokenLessonModule(pytest.Module):
+    def collect(self):
+        yield BrokenLessonItem.from_parent(self, name="the lesson loads")
+
+
+class BrokenLessonItem(pytest.Item):
+    def runtest(self):
+        lesson = course.lesson_for_path(self.path)
+        raise results.LessonLoadError(course.broken_lessons()[lesson.slug])
+
+    def repr_failure(self, excinfo):
+        return (
+            f"Lesson {self.path.parent.name} could not be loaded, so its tests did not run.\n"
+            f"{excinfo.value}\nFix that line first; the other lessons were checked as usual."
+        )
+
+    def reportinfo(self):
+        return self.path, None, "the lesson loads"
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    lesson = course.lesson_for_path(module_path)
+    if lesson is None or lesson.slug not in course.broken_lessons():
+        return None
+    # The lesson's own tests cannot even be imported: one item stands in for all of them.
+    if module_path.name == f"test_{lesson.package}.py":
+        return BrokenLessonModule.from_parent(parent, path=module_path)
+    return SkippedModule.from_parent(parent, path=module_path)
+
+
+class SkippedModule(pytest.Module):
+    def collect(self):
+        return []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing(django_test_environment):
+    # Real hashers are slow on purpose; the lessons never test password strength.
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.excinfo is not None:
+        report.learner_summary = results.summarize(item, call.excinfo)
+        if results.is_todo(call.excinfo.value):
+            summary = report.learner_summary
+            report.longrepr = f"Not done yet: {summary['message']}  ({summary['where']})"
+    return report
+
+
+def pytest_configure(config):
+    target = "solutions" if config.getoption(SOLUTIONS_OPTION) else "mine"
+    config.pluginmanager.register(results.Recorder(target), "workshop-results")
