@@ -34,3 +34,20 @@ def tea(db):
     from shop.models import Product
 
     return Product.objects.create(name="Tea", price=Decimal("4.00"))
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (workshop/smtp.py); it keeps what it receives."""
+    from workshop.smtp import SMTPServer
+
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture
+def deliver_by_smtp(settings, smtp_server):
+    """Make Django send mail through its SMTP backend to `smtp_server`."""
+    for name, value in smtp_server.django_settings().items():
+        setattr(settings, name, value)
+    return smtp_server

@@ -44,7 +44,7 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
 
     def __str__(self):
-        return f"{self.quantity} × {self.product}"
+        return f"{self.quantity} x {self.product}"
 
     @property
     def subtotal(self):

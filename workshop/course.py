@@ -86,9 +86,7 @@ def find(name: str) -> Lesson:
     """A lesson by number ("3", "03"), slug ("03_price_log") or package ("price_log")."""
     name = name.strip().rstrip("/").removeprefix("lessons/")
     for lesson in lessons():
-        if name in (lesson.slug, lesson.package) or (
-            name.isdigit() and int(name) == lesson.number
-        ):
+        if name in (lesson.slug, lesson.package) or (name.isdigit() and int(name) == lesson.number):
             return lesson
     choices = ", ".join(f"{lesson.number} ({lesson.package})" for lesson in lessons())
     raise UnknownLesson(f"There is no lesson {name!r}. The lessons are: {choices}.")

@@ -63,10 +63,13 @@ def summarize(item, excinfo):
     elif isinstance(error, AssertionError):
         # Keep the message written for the learner; drop pytest's `assert x == y` introspection.
         kind, message = "assertion", str(error).split("\nassert ")[0].strip()
-    elif "Timeout" in str(error) and type(error).__name__ == "Failed":
-        kind, message = "timeout", (
-            "This test ran too long and was stopped: is there an endless loop in your code?"
+    elif type(error).__name__ == "Failed" and "Timeout" in str(error):
+        kind, message = (
+            "timeout",
+            ("This test ran too long and was stopped: is there an endless loop in your code?"),
         )
+    elif type(error).__name__ == "Failed":  # pytest.fail("...") in a test: a failed check.
+        kind, message = "assertion", str(error)
     else:
         kind, message = "error", f"{type(error).__name__}: {error}"
     return {"kind": kind, "message": message, "where": learner_location(excinfo.traceback, item)}

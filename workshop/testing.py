@@ -7,9 +7,9 @@ from contextlib import contextmanager
 def received(signal, **connect_kwargs):
     """Collect the keyword arguments of every send of `signal` inside the `with` block.
 
-        with received(order_placed) as calls:
-            place_order(...)
-        assert calls[0]["order"] == order
+    with received(order_placed) as calls:
+        place_order(...)
+    assert calls[0]["order"] == order
     """
     calls = []
 

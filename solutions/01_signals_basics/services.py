@@ -27,7 +27,9 @@ def place_order(owner, products):
     for receiver, response in order_placed.send_robust(sender=Order, order=order):
         if isinstance(response, Exception):
             logger.error(
-                "Receiver %s failed on order #%s", receiver.__qualname__, order.pk,
+                "Receiver %s failed on order #%s",
+                receiver.__qualname__,
+                order.pk,
                 exc_info=response,
             )
     return order

@@ -1,0 +1,30 @@
+"""Start Django inside a Jupyter notebook. Each notebook's first cell calls setup()."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from workshop import course
+
+
+def setup(lesson, target="solutions"):
+    """Set up Django to explore one lesson, on a fresh SQLite database of its own.
+
+    The reference solution runs by default, so a notebook works before you do the lesson;
+    pass target="mine" to explore your own code instead.
+    """
+    os.environ[course.TARGET_ENV] = target
+    os.environ[course.LESSONS_ENV] = course.find(lesson).slug
+    database = Path(tempfile.mkdtemp(prefix="workshop-notebook-")) / "db.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    # Jupyter runs every cell inside an asyncio event loop, which makes Django refuse ORM
+    # calls "from async code". A notebook runs one cell at a time, so that is safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    return database

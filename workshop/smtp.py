@@ -1,0 +1,109 @@
+"""A real SMTP server on loopback, for the tests, the notebooks and the demo.
+
+It keeps every message it accepts. It can also play a flaky or slow mail server: refuse the
+next deliveries with a temporary error (to exercise retries), or wait before answering.
+
+    with SMTPServer() as server:
+        ...  # send mail to server.host:server.port
+        [message] = server.wait_for(1)
+"""
+
+import asyncio
+import email
+import email.policy
+import threading
+import time
+
+from aiosmtpd.controller import Controller
+
+
+class MailSink:
+    """The aiosmtpd handler: accept, refuse or delay each message."""
+
+    def __init__(self):
+        self.messages = []
+        self.attempts = 0
+        self.refusals_left = 0
+        self.delay = 0.0
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.refusals_left:
+            self.refusals_left -= 1
+            return "451 4.3.0 Mailbox busy, try again later"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._arrived:
+            self.messages.append(message)
+            self._arrived.notify_all()
+        return "250 OK"
+
+    def wait_for(self, count, timeout):
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+            return list(self.messages)
+
+
+class _LoopbackController(Controller):
+    def _trigger_server(self):
+        # Asked for port 0, the OS picked a free port: read it before the first connection.
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+class SMTPServer:
+    """An SMTP server on 127.0.0.1 with a free port; a context manager."""
+
+    def __init__(self, host="127.0.0.1", port=0):
+        self.sink = MailSink()
+        self._controller = _LoopbackController(self.sink, hostname=host, port=port)
+
+    host = property(lambda self: self._controller.hostname)
+    port = property(lambda self: self._controller.port)
+    messages = property(lambda self: self.sink.messages)
+    attempts = property(lambda self: self.sink.attempts)
+
+    def refuse_next(self, count):
+        """Answer the next `count` deliveries with "451 try again later"."""
+        self.sink.refusals_left = count
+
+    def answer_after(self, seconds):
+        """Make every delivery wait this long: a slow mail server."""
+        self.sink.delay = seconds
+
+    def wait_for(self, count, timeout=5.0):
+        """The messages received, once there are at least `count` (or after `timeout`)."""
+        return self.sink.wait_for(count, timeout)
+
+    def django_settings(self):
+        """Settings that make Django deliver mail to this server."""
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": self.host,
+            "EMAIL_PORT": self.port,
+            "EMAIL_USE_TLS": False,
+            "EMAIL_USE_SSL": False,
+        }
+
+    def start(self):
+        self._controller.start()
+        return self
+
+    def stop(self):
+        self._controller.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+
+def wait_until(condition, timeout=5.0, interval=0.01):
+    """Poll `condition` until it is true or `timeout` passes; return its last value."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()) and time.monotonic() < deadline:
+        time.sleep(interval)
+    return result
