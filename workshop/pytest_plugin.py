@@ -145,9 +145,12 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if call.excinfo is not None:
         report.learner_summary = results.summarize(item, call.excinfo)
-        if results.is_todo(call.excinfo.value):
-            summary = report.learner_summary
+        summary = report.learner_summary
+        if summary["kind"] == "todo":
             report.longrepr = f"Not done yet: {summary['message']}  ({summary['where']})"
+        elif summary["kind"] == "timeout":
+            # The next test would most likely loop too: stop instead of timing out again.
+            item.session.shouldstop = f"{item.name} ran too long: an endless loop? See above."
     return report
 
 

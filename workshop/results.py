@@ -13,7 +13,8 @@ from pathlib import Path
 
 from workshop import course
 
-REPORT_ENV = "WORKSHOP_REPORT"
+REPORT_ENV = "WORKSHOP_REPORT"  # where to write this run's results as JSON
+NO_PROGRESS_ENV = "WORKSHOP_NO_PROGRESS"  # set by `verify`: its runs are not the learner's
 RESULTS_DIR = course.ROOT / ".workshop" / "results"
 LEARNER_FILE = re.compile(r"((?:lessons|solutions)/\d\d_\w+/[\w/]+\.py):(\d+)")
 
@@ -32,10 +33,12 @@ def is_todo(error):
 
 
 def fingerprint(lesson):
-    """A hash of the learner's edited files: a recorded result is stale once it changes."""
+    """A hash of the lesson's code and tests: a recorded result is stale once it changes."""
     digest = hashlib.sha256()
-    for path in lesson.files():
-        digest.update(path.read_bytes() if path.is_file() else b"")
+    for path in sorted(lesson.folder.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".html", ".txt", ".json", ".toml"}:
+            digest.update(str(path.relative_to(lesson.folder)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -72,6 +75,8 @@ def summarize(item, excinfo):
         kind, message = "assertion", str(error)
     else:
         kind, message = "error", f"{type(error).__name__}: {error}"
+    if kind == "broken":  # The message starts with the file:line that failed to load.
+        return {"kind": kind, "message": message, "where": message.split(": ")[0]}
     return {"kind": kind, "message": message, "where": learner_location(excinfo.traceback, item)}
 
 
@@ -128,7 +133,7 @@ class Recorder:
         if path := os.environ.get(REPORT_ENV):
             Path(path).write_text(dumps(self.as_dict()), encoding="utf-8")
         partial = session.shouldfail or session.shouldstop or session.config.option.keyword
-        if self.target == "mine" and not partial:
+        if self.target == "mine" and not partial and not os.environ.get(NO_PROGRESS_ENV):
             self.save_progress()
 
     def as_dict(self):
