@@ -27,4 +27,4 @@ def setup(lesson, target="solutions"):
 
     django.setup()
     call_command("migrate", verbosity=0)
-    return database
+    print(f"Django is ready: lesson {lesson}, {target} code, database {database}")
