@@ -1,11 +1,11 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.models import User
 
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(help_text="We send a welcome message here.")
 
     class Meta(UserCreationForm.Meta):
-        model = User
+        model = get_user_model()  # The project's user model, whichever it is.
         fields = ["username", "email"]

@@ -1,0 +1,1 @@
+"""Lesson 02: a welcome email. This folder is the Django app `welcome_email`."""

@@ -1,0 +1,255 @@
+"""Lesson 02: a welcome email. Read top to bottom: the first failing test is your next step.
+
+Two fixtures from pytest-django do most of the work here:
+
+- `mailoutbox`: Django's test runner swaps in the in-memory email backend, and every message
+  sent lands in this list.
+- `django_capture_on_commit_callbacks`: each test runs inside a transaction that is rolled back
+  at the end, so nothing ever commits and transaction.on_commit() callbacks would never run.
+  This fixture collects the callbacks registered in its block and, with execute=True, runs
+  them when the block ends, as a commit would.
+"""
+
+import smtplib
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+
+from shop.models import Product
+from welcome_email import emails
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "username": "erin",
+    "email": "erin@example.com",
+    "password1": "a-long-walk-42",
+    "password2": "a-long-walk-42",
+}
+
+
+def addresses(outbox):
+    return [message.to for message in outbox]
+
+
+# TODO 1: the message.
+
+
+def test_the_welcome_message_goes_to_the_users_address(customer):
+    message = emails.welcome_message(customer)
+
+    assert message.to == ["alice@example.com"], (
+        f"The welcome message should go to the user's address, ['alice@example.com']; its "
+        f"`to` is {message.to!r}. See TODO 1 in emails.py."
+    )
+
+
+def test_the_welcome_subject_is_one_line_from_the_template(customer):
+    message = emails.welcome_message(customer)
+
+    assert message.subject == "Welcome to the Event shop, alice!", (
+        "The subject should be the rendered welcome_email/subject.txt on one line, "
+        f"'Welcome to the Event shop, alice!'; it is {message.subject!r}. A template file "
+        "ends with a newline, and a header cannot hold one: join its splitlines() (TODO 1)."
+    )
+
+
+def test_the_welcome_text_greets_the_user_by_username(customer):
+    message = emails.welcome_message(customer)
+
+    assert message.body.startswith("Hi alice,"), (
+        "The plain-text body should be welcome_email/body.txt rendered for the user, "
+        f"starting 'Hi alice,'; it starts {message.body[:40]!r}. See TODO 1 in emails.py."
+    )
+
+
+def test_the_welcome_message_has_an_html_alternative(customer):
+    message = emails.welcome_message(customer)
+
+    html = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
+    assert len(html) == 1 and "<p>Hi alice,</p>" in html[0], (
+        "The message should carry welcome_email/body.html as one 'text/html' alternative, "
+        f"greeting '<p>Hi alice,</p>'; its alternatives are {message.alternatives!r}. Use "
+        "message.attach_alternative(html, 'text/html') (TODO 1)."
+    )
+
+
+# TODO 2 and 3: send it when a user is created, once the signup is committed.
+
+
+def test_creating_a_user_sends_one_welcome_email(
+    django_user_model, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        django_user_model.objects.create_user(username="carol", email="carol@example.com")
+
+    assert addresses(mailoutbox) == [["carol@example.com"]], (
+        "Creating a user (and committing) should send one welcome email to "
+        f"carol@example.com; the messages sent went to {addresses(mailoutbox)}. Write "
+        "welcome_new_user in receivers.py (TODO 2) and connect it in apps.py (TODO 3)."
+    )
+
+
+def test_the_welcome_email_waits_for_the_commit(
+    django_user_model, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        django_user_model.objects.create_user(username="carol", email="carol@example.com")
+    sent_before_the_commit = len(mailoutbox)
+    for callback in callbacks:
+        callback()  # What the commit would do.
+
+    assert (sent_before_the_commit, len(mailoutbox)) == (0, 1), (
+        "The welcome email should be sent by an on_commit() callback: nothing while the "
+        "user is saved, one message once the transaction commits. Sent during the save: "
+        f"{sent_before_the_commit}; after the commit: {len(mailoutbox)}. Wrap the sending in "
+        "transaction.on_commit() (TODO 2)."
+    )
+
+
+def test_a_rolled_back_signup_sends_no_email(
+    django_user_model, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                django_user_model.objects.create_user(username="carol", email="carol@example.com")
+                raise RuntimeError("the signup fails after the user row is written")
+        except RuntimeError:
+            pass
+
+    assert not django_user_model.objects.filter(username="carol").exists(), "No rollback?"
+    assert mailoutbox == [], (
+        "A signup that rolled back left no user behind, yet a welcome email went to "
+        f"{addresses(mailoutbox)}. Send it from transaction.on_commit(): Django drops the "
+        "callbacks of a transaction that rolls back. See TODO 2."
+    )
+
+
+def test_saving_a_product_does_not_reach_the_welcome_receiver(mailoutbox):
+    try:
+        Product.objects.create(name="Mug", price="9.50")
+    except AttributeError as error:
+        pytest.fail(
+            f"Saving a Product called welcome_new_user, which failed: {error}. Connect it "
+            "with sender=settings.AUTH_USER_MODEL, so that it hears about users only (TODO 3)."
+        )
+
+
+# TODO 4: when not to send.
+
+
+def test_saving_an_existing_user_sends_no_email(
+    customer, django_capture_on_commit_callbacks, mailoutbox
+):
+    mailoutbox.clear()  # Only what this save sends counts.
+    with django_capture_on_commit_callbacks(execute=True):
+        customer.first_name = "Alice"
+        customer.save()
+
+    assert mailoutbox == [], (
+        f"Saving a user who already exists sent mail to {addresses(mailoutbox)}. post_save "
+        "fires on every save (a login saves last_login): welcome only when `created` is "
+        "True. See TODO 4."
+    )
+
+
+def test_a_user_without_an_email_address_gets_nothing_queued(
+    django_user_model, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        django_user_model.objects.create_user(username="carol")
+
+    assert callbacks == [], (
+        "A user without an email address has no one to welcome, yet the save queued "
+        f"{len(callbacks)} on_commit() callback(s). Return early when `instance.email` is "
+        "empty (TODO 4)."
+    )
+
+
+def test_loading_users_from_a_fixture_sends_no_email(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    # fixtures/welcome_email_users.json holds one user, dora@example.com.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("loaddata", "welcome_email_users", verbosity=0)
+
+    assert mailoutbox == [], (
+        f"Loading a fixture sent mail to {addresses(mailoutbox)}. loaddata saves each object "
+        "with raw=True: that is data being restored, not a person signing up. Return early "
+        "when `raw` is True (TODO 4)."
+    )
+
+
+# The whole journey: the signup page, and a real mail server.
+
+
+def test_signing_up_on_the_page_sends_the_welcome_email(
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("signup"), SIGNUP)
+
+    assert response.status_code == 302, f"The signup form was refused: {response.content!r}"
+    assert addresses(mailoutbox) == [["erin@example.com"]], (
+        "Signing up on /signup/ should send one welcome email to erin@example.com; the "
+        f"messages sent went to {addresses(mailoutbox)}. See TODO 2 and 3."
+    )
+
+
+def test_the_welcome_email_reaches_a_real_smtp_server(
+    deliver_by_smtp, django_user_model, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        django_user_model.objects.create_user(username="carol", email="carol@example.com")
+
+    received = deliver_by_smtp.messages  # Delivery is synchronous: it is there, or not at all.
+    assert len(received) == 1, (
+        f"The SMTP server on loopback should have received one message; it received "
+        f"{len(received)}. See TODO 2 and 3."
+    )
+    [message] = received
+    plain = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert (message["Subject"], message["To"]) == (
+        "Welcome to the Event shop, carol!",
+        "carol@example.com",
+    ), f"Unexpected headers: Subject {message['Subject']!r}, To {message['To']!r}. TODO 1."
+    assert plain is not None and plain.get_content().startswith("Hi carol,"), (
+        f"The message should have a text/plain part starting 'Hi carol,'; got {plain!r}. TODO 1."
+    )
+    assert html is not None and "<p>Hi carol,</p>" in html.get_content(), (
+        f"The message should have a text/html part greeting carol; got {html!r}. TODO 1."
+    )
+
+
+def test_a_mail_server_that_refuses_does_not_break_the_signup(
+    client, deliver_by_smtp, django_capture_on_commit_callbacks
+):
+    deliver_by_smtp.refuse_next(1)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("signup"), SIGNUP)
+    except smtplib.SMTPException as error:
+        pytest.fail(
+            f"The mail server refused the welcome email ({error}) and the signup failed with "
+            "it. Pass robust=True to transaction.on_commit(): Django then logs what the "
+            "callback raised instead of raising it (TODO 2)."
+        )
+    except AttributeError as error:
+        if "__qualname__" not in str(error):
+            raise
+        pytest.fail(
+            "Django could not log the failed callback: it names it by __qualname__, which a "
+            "functools.partial lacks. Register a lambda instead (TODO 2)."
+        )
+
+    assert deliver_by_smtp.attempts == 1, (
+        "The signup should have tried to deliver one welcome email to the SMTP server; it "
+        f"tried {deliver_by_smtp.attempts} times. See TODO 2 and 3."
+    )
+    assert response.status_code == 302, (
+        f"The signup should still succeed and redirect (302); it answered {response.status_code}."
+    )

@@ -1,0 +1,22 @@
+"""The welcome email: how it is built and sent. Its words live in templates/welcome_email/."""
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def welcome_message(user):
+    """The welcome email for `user`: plain text with an HTML alternative, ready to send()."""
+    context = {"user": user}
+    # A subject is a header, and a header is one line: drop the template's final newline.
+    subject = "".join(render_to_string("welcome_email/subject.txt", context).splitlines())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("welcome_email/body.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("welcome_email/body.html", context), "text/html")
+    return message
+
+
+def send_welcome_email(user):
+    welcome_message(user).send()
