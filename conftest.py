@@ -51,3 +51,39 @@ def deliver_by_smtp(settings, smtp_server):
     for name, value in smtp_server.django_settings().items():
         setattr(settings, name, value)
     return smtp_server
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db, settings):
+    """The shop served by a real ASGI server (Daphne, in a thread; workshop/liveserver.py).
+
+    Its `url` and `ws_url` are http://127.0.0.1:<port> and ws://... It sees the test database
+    (committed data: hence transactional_db) and shares a channel layer with the test, so
+    code run beside the test (workshop.browser.in_another_thread) can push to its sockets.
+    """
+    from workshop import liveserver
+
+    settings.CHANNEL_LAYERS = liveserver.SHARED_CHANNEL_LAYERS
+    return liveserver.start()
+
+
+@pytest.fixture
+def chromium():
+    """A headless Chromium (a Playwright Browser); skipped where none is installed, failed on CI.
+
+    One per test, closed after it: while Playwright runs, its event loop occupies the test's
+    thread, and the async tests that come next need that thread free.
+    """
+    from workshop import browser
+
+    with browser.launch() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser tab, with its own cookies; Playwright waits at most 5 s for anything."""
+    context = chromium.new_context()
+    context.set_default_timeout(5000)
+    yield context.new_page()
+    context.close()
