@@ -1,0 +1,1 @@
+"""Lesson 05: push events with Channels. This folder is the Django app `channels_push`."""

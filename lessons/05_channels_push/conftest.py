@@ -1,0 +1,46 @@
+"""Fixtures for lesson 05: a fresh channel layer, and the headers of a browser's WebSocket."""
+
+import pytest
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.test import Client
+
+
+@pytest.fixture
+def anyio_backend():
+    # The async tests run on asyncio (anyio's pytest plugin runs them), as Channels does.
+    return "asyncio"
+
+
+@pytest.fixture
+def channel_layer(settings):
+    """A fresh in-memory channel layer: no groups or messages left over from another test."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return get_channel_layer()
+
+
+def browser_headers(user=None):
+    """What a browser on the shop's page sends with its WebSocket handshake: its Origin, and
+    the session cookie of the user it is logged in as (if any)."""
+    headers = [(b"origin", b"http://testserver")]
+    if user is not None:
+        client = Client()
+        client.force_login(user)  # A real session, in the database, as logging in makes.
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
+    return headers
+
+
+@pytest.fixture
+def anonymous(channel_layer):
+    return browser_headers()
+
+
+@pytest.fixture
+def alice(channel_layer, customer):
+    return browser_headers(customer)
+
+
+@pytest.fixture
+def bob(channel_layer, other_customer):
+    return browser_headers(other_customer)
