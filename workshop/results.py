@@ -45,14 +45,16 @@ def fingerprint(lesson):
 def learner_location(traceback, item):
     """file:line of the deepest traceback entry in the lesson's edited files, else the test's."""
     lesson = course.lesson_for_path(item.path)
-    edited = {p.resolve() for p in [*lesson.files("mine"), *lesson.files("solutions")]}
+    edited = set()
+    if lesson is not None:
+        edited = {p.resolve() for p in [*lesson.files("mine"), *lesson.files("solutions")]}
     in_test = None
     for entry in reversed(traceback):
         path = Path(entry.path).resolve()
         if path in edited:
             return f"{path.relative_to(course.ROOT)}:{entry.lineno + 1}"
         if in_test is None and path == item.path.resolve():
-            in_test = f"{path.relative_to(course.ROOT)}:{entry.lineno + 1}"
+            in_test = f"{item.path.relative_to(course.ROOT)}:{entry.lineno + 1}"
     return in_test
 
 
