@@ -98,12 +98,20 @@ DEFAULT_FROM_EMAIL = "shop@example.com"
 # Celery reads every setting below that starts with CELERY_ (see shop/celery.py).
 # The in-memory transport needs no server; a Redis or RabbitMQ URL is all it takes to scale out.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+if CELERY_BROKER_URL.startswith("memory://"):
+    # A worker polls the in-memory broker for messages: every 10 ms rather than every second.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.01}
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "cache+memory://")
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Messages carry JSON: ids and plain values cross the wire, model instances cannot.
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task that has started reports STARTED, not PENDING, until it ends.
+CELERY_TASK_TRACK_STARTED = True
+# Each worker process reserves one message at a time, so that a long task cannot hold others
+# back. Acknowledging late is decided task by task (acks_late): only an idempotent task may.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Django configures logging (LOGGING below): a worker adds to it rather than replacing it.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Channels: one process needs nothing; several processes share a Redis channel layer.
 if REDIS_URL := os.environ.get("REDIS_URL"):

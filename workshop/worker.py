@@ -1,0 +1,105 @@
+"""A real Celery worker in a thread of this process, for the tests, the notebooks and the demo.
+
+    from shop.celery import app
+    from workshop.worker import running_worker
+
+    with running_worker(app) as worker:
+        result = send_order_report.delay(order.pk)
+        result.get(timeout=5)
+
+It is Celery's own embedded worker (`celery.contrib.testing.worker.start_worker`): the consumer,
+the task protocol, acknowledgements, retries and results of `celery -A shop worker`, with the
+solo pool, so that it runs one task at a time, in its own thread. It reads from the configured
+broker: the in-memory one unless CELERY_BROKER_URL names Redis or RabbitMQ.
+
+What to keep in mind, because the worker is a thread and not a process of its own:
+
+- Django gives every thread its own database connection, so the worker sees only what is
+  committed. A test that hands work to it needs a transactional database
+  (`@pytest.mark.django_db(transaction=True)`), and the worker's connections are closed when it
+  stops.
+- SQLite lets one connection write at a time. While a task writes, read the outcome from the
+  task's result (`result.get()`) or from what it sent, not by querying the database.
+- It shares this process's logging, which Celery is kept from reconfiguring.
+"""
+
+import itertools
+import os
+import threading
+from contextlib import contextmanager
+from socket import gethostname
+
+from celery.contrib.testing.worker import start_worker
+from celery.signals import setup_logging, worker_shutdown
+from celery.utils.nodenames import nodename
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+_numbers = itertools.count(1)
+
+
+@contextmanager
+def running_worker(app=None, *, purge=False, shutdown_timeout=10.0):
+    """Run a Celery worker in a thread for the duration of the `with` block.
+
+    app: the Celery app; the shop's (shop/celery.py) by default.
+    purge: first discard the task messages already waiting in the queues. The in-memory broker
+        lives as long as the process: without this, what an earlier test or notebook cell queued
+        would run now.
+    shutdown_timeout: how long leaving the block may wait for the task that is running.
+
+    Yields the worker (a `celery.worker.WorkController`). Its `hostname` is the one that the
+    tasks it runs see in `self.request.hostname`. Leaving the block stops it warmly: a task that
+    is running finishes first.
+    """
+    if app is None:
+        from shop.celery import app
+    if purge:
+        app.control.purge()
+
+    # Its own name (one per worker, not one per process), so that a shutdown message is
+    # read only by the worker it is meant for.
+    hostname = nodename(f"workshop-{os.getpid()}-{next(_numbers)}", gethostname())
+    # A worker configures logging for its process; this process has done that already.
+    setup_logging.connect(_leave_logging_alone)
+    worker = None
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            concurrency=1,
+            hostname=hostname,
+            # start_worker returns once the consumer is ready to receive tasks. The ping task
+            # it would also send needs celery.contrib.testing's task module, and a poll.
+            perform_ping_check=False,
+            shutdown_timeout=shutdown_timeout,
+        ) as worker:
+            worker_shutdown.connect(_close_database_connections, sender=worker)
+            try:
+                yield worker
+            finally:
+                # start_worker's own shutdown is noticed between two waits for the broker, up
+                # to 2 s apart. A remote-control shutdown message ends the wait at once (after
+                # the running task, if any), as `celery control shutdown` does.
+                app.control.shutdown(destination=[worker.hostname])
+    finally:
+        setup_logging.disconnect(_leave_logging_alone)
+        if worker is not None:
+            worker_shutdown.disconnect(_close_database_connections, sender=worker)
+
+
+def _leave_logging_alone(**kwargs):
+    """A setup_logging receiver: while one is connected, Celery leaves logging as it is."""
+
+
+def _close_database_connections(sender, **kwargs):
+    """worker_shutdown: close the database connections of the worker's thread."""
+    if threading.current_thread() is threading.main_thread():
+        return  # Stopped from outside (worker.stop()): these connections are not the worker's.
+    for connection in connections.all(initialized_only=True):
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            # Django ignores close() on an in-memory SQLite database, whose last connection
+            # takes the data with it. The one that created it (the test's) keeps it alive.
+            BaseDatabaseWrapper.close(connection)
+        else:
+            connection.close()
