@@ -44,3 +44,8 @@ def alice(channel_layer, customer):
 @pytest.fixture
 def bob(channel_layer, other_customer):
     return browser_headers(other_customer)
+
+
+def pytest_collection_modifyitems(items):
+    # The browser tests check every step at once: run them after the steps' own tests.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
