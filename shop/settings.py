@@ -97,7 +97,8 @@ DEFAULT_FROM_EMAIL = "shop@example.com"
 
 # Celery reads every setting below that starts with CELERY_ (see shop/celery.py).
 # The in-memory transport needs no server; a Redis or RabbitMQ URL is all it takes to scale out.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+# ("localhost" in its URL means nothing, but without a host Kombu warns at every connection.)
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://localhost/")
 if CELERY_BROKER_URL.startswith("memory://"):
     # A worker polls the in-memory broker for messages: every 10 ms rather than every second.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.01}

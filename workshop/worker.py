@@ -72,20 +72,34 @@ def running_worker(app=None, *, purge=False, shutdown_timeout=10.0):
             # start_worker returns once the consumer is ready to receive tasks. The ping task
             # it would also send needs celery.contrib.testing's task module, and a poll.
             perform_ping_check=False,
+            # The timer that holds tasks with an ETA (a retry's countdown) until they are due
+            # checks it every 10 ms rather than every second.
+            timer_precision=0.01,
             shutdown_timeout=shutdown_timeout,
         ) as worker:
+            # With nothing scheduled, the timer's thread waits up to 1 s for an entry, and a
+            # stopping worker waits for that thread. An entry that comes back keeps it awake.
+            worker.timer.call_repeatedly(0.05, _tick)
             worker_shutdown.connect(_close_database_connections, sender=worker)
             try:
                 yield worker
             finally:
                 # start_worker's own shutdown is noticed between two waits for the broker, up
                 # to 2 s apart. A remote-control shutdown message ends the wait at once (after
-                # the running task, if any), as `celery control shutdown` does.
-                app.control.shutdown(destination=[worker.hostname])
+                # the running task, if any): `celery control shutdown`, for this worker only.
+                app.control.broadcast(
+                    "shutdown",
+                    arguments={"msg": f"Stopping {worker.hostname}: its with-block has ended"},
+                    destination=[worker.hostname],
+                )
     finally:
         setup_logging.disconnect(_leave_logging_alone)
         if worker is not None:
             worker_shutdown.disconnect(_close_database_connections, sender=worker)
+
+
+def _tick():
+    """A timer entry that does nothing."""
 
 
 def _leave_logging_alone(**kwargs):

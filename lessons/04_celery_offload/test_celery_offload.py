@@ -1,0 +1,284 @@
+"""Lesson 04: hand slow work to Celery. Read top to bottom: the first failing test is next.
+
+The worker here is real: Celery's own worker, in a thread of the test process, reading the
+in-memory broker (the `celery_worker` fixture, workshop/worker.py). Its thread has a database
+connection of its own and sees only what is committed, so these tests commit for real.
+`queued_reports` lists the report messages published during a test, and waits for their tasks.
+"""
+
+import threading
+import time
+from contextlib import contextmanager, suppress
+from smtplib import SMTPException
+
+import pytest
+from celery.signals import task_prerun
+from celery.worker import state as worker_state
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import EncodeError
+
+from celery_offload.tasks import send_order_report
+from shop.models import Order, OrderLine
+from shop.signals import order_report_sent
+from workshop.testing import received
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SLOW = 0.3  # seconds the slow mail server takes to answer
+
+
+@contextmanager
+def queuing_the_report():
+    """Placing an order only queues its report: what else goes wrong fails with advice."""
+    try:
+        yield
+    except EncodeError as error:
+        pytest.fail(
+            f"Queuing the report task failed: {error}. A task message is JSON, and a model "
+            "instance is not: pass the order's id (instance.pk), not the order (TODO 1)."
+        )
+    except SMTPException as error:
+        pytest.fail(
+            f"Placing the order failed with the mail server's error: {error}. The report was "
+            "sent right there, during the order. Queue the task instead (TODO 1)."
+        )
+
+
+def place_order(owner, *products):
+    """Place an order as the shop's order page does: the order and its lines, in one commit."""
+    with queuing_the_report(), transaction.atomic():
+        order = Order.objects.create(owner=owner)
+        OrderLine.objects.bulk_create(
+            OrderLine(order=order, product=product, unit_price=product.price)
+            for product in products
+        )
+    return order
+
+
+class PaymentDeclined(Exception):
+    pass
+
+
+@contextmanager
+def runs_of_the_report_task():
+    """How each run of the report task started: from a message or eagerly, in which thread."""
+    runs = []
+
+    def record(sender, task, **kwargs):
+        runs.append({"eager": task.request.is_eager, "thread": threading.current_thread()})
+
+    task_prerun.connect(record, sender=send_order_report, weak=False)
+    try:
+        yield runs
+    finally:
+        task_prerun.disconnect(record, sender=send_order_report)
+
+
+# TODO 1: queue the report, by id, once the order is committed.
+
+
+def test_placing_an_order_queues_its_report_with_the_order_id(customer, mug, queued_reports):
+    order = place_order(customer, mug)
+
+    sent = [(message["args"], message["kwargs"]) for message in queued_reports.messages]
+    assert sent in ([((order.pk,), {})], [((), {"order_id": order.pk})]), (
+        f"Placing order #{order.pk} should queue one send_order_report message whose only "
+        f"argument is the order's id, {order.pk}; the messages queued had (args, kwargs) "
+        f"{sent}. In receivers.py, queue send_order_report with instance.pk (TODO 1)."
+    )
+
+
+def test_a_report_is_queued_only_once_its_order_commits(customer, mug, queued_reports):
+    with suppress(PaymentDeclined), queuing_the_report(), transaction.atomic():
+        Order.objects.create(owner=customer)
+        raise PaymentDeclined  # The order is rolled back: it never existed.
+    place_order(customer, mug)
+
+    queued = len(queued_reports.messages)
+    assert queued == 1, (
+        f"Of two orders, one rolled back and one committed, only the committed one should "
+        f"queue a report; {queued} were queued. "
+        + (
+            "The rolled-back order was queued too: a worker would look for an order that does "
+            "not exist. Queue with delay_on_commit(), not delay() (TODO 1)."
+            if queued
+            else "Queue send_order_report in receivers.py (TODO 1)."
+        )
+    )
+
+
+def test_the_report_task_runs_in_the_worker_not_in_the_request(
+    celery_worker, customer, mug, queued_reports
+):
+    with runs_of_the_report_task() as runs:
+        place_order(customer, mug)
+        queued_reports.wait()
+
+    here = threading.current_thread()
+    in_the_worker = [run for run in runs if not run["eager"] and run["thread"] is not here]
+    assert len(runs) == len(in_the_worker) == 1, (
+        f"The report task should run once, in the worker's thread; it ran {len(runs)} times, "
+        f"{len(in_the_worker)} of them in the worker. A task called like a function, or with "
+        "apply(), runs right here, in the request. Queue it instead, after the commit (TODO 1)."
+    )
+
+
+# TODO 2: the task emails the report, then announces it.
+
+
+def test_the_worker_emails_the_report_to_the_orders_owner(
+    celery_worker, customer, mug, tea, queued_reports, mailoutbox
+):
+    order = place_order(customer, mug, tea)
+    queued_reports.wait()
+
+    sent = [(message.to, message.subject) for message in mailoutbox]
+    assert sent == [(["alice@example.com"], f"Your order #{order.pk}")], (
+        f"The worker should email the report of order #{order.pk} to alice@example.com; the "
+        f"emails sent (to, subject) were {sent}. In tasks.py, load the order by its id and "
+        "send it order_report_email(order) (TODO 2)."
+    )
+    assert "Total: 13.50" in mailoutbox[0].body, (
+        "The report should list the order's lines and its total, 'Total: 13.50'; its body is "
+        f"{mailoutbox[0].body!r}. Send the email that order_report_email(order) builds."
+    )
+
+
+def test_a_sent_report_is_announced_with_order_report_sent(
+    celery_worker, customer, mug, queued_reports
+):
+    with received(order_report_sent) as calls:
+        order = place_order(customer, mug)
+        queued_reports.wait()
+
+    sent = [(call["sender"], call.get("order")) for call in calls]
+    assert sent == [(Order, order)], (
+        f"Once the report of order #{order.pk} is sent, the task should send order_report_sent "
+        f"once, with sender=Order and order=<the order>; it was sent {len(calls)} times: "
+        f"{sent}. Lesson 05 listens to it. See TODO 2 in tasks.py."
+    )
+
+
+# TODO 3: retry when the mail server fails, a little later each time.
+
+
+def test_a_refused_report_is_retried_until_the_mail_server_takes_it(
+    celery_worker, deliver_by_smtp, quick_retries, customer, mug, queued_reports
+):
+    deliver_by_smtp.refuse_next(2)  # "451 try again later", twice; then it accepts.
+    place_order(customer, mug)
+    queued_reports.wait()
+
+    attempts, delivered = deliver_by_smtp.attempts, len(deliver_by_smtp.messages)
+    assert (attempts, delivered) == (3, 1), (
+        "A mail server that refuses the report twice and then takes it should see three "
+        f"attempts and keep one email; it saw {attempts} attempts and kept {delivered}. "
+        + (
+            "No delivery was even tried: the report is not sent yet (TODO 1 and 2)."
+            if attempts == 0
+            else "The task gave up at the first refusal (smtplib.SMTPDataError, an "
+            "SMTPException): retry on it with autoretry_for (TODO 3)."
+            if attempts == 1
+            else "It gave up too soon: allow more retries (max_retries, TODO 3)."
+            if attempts == 2
+            else ""
+        )
+    )
+
+
+# TODO 4: one email, however often the task runs.
+
+
+def test_running_the_report_task_twice_sends_one_email(
+    celery_worker, customer, mug, queued_reports, mailoutbox
+):
+    order = place_order(customer, mug)
+    send_order_report.delay(order.pk)  # The same task again, as a redelivery would run it.
+    queued_reports.wait()
+
+    runs, emails = len(queued_reports.messages), len(mailoutbox)
+    assert emails == 1, (
+        f"The report task ran {runs} times for order #{order.pk} and sent {emails} emails; "
+        "it should send exactly one. "
+        + (
+            "Make it send the report first (TODO 2)."
+            if emails == 0
+            else "Record the sending in order.report_sent_at, and return early when it is "
+            "set already (TODO 4)."
+        )
+    )
+
+
+def test_the_order_records_when_its_report_was_sent(celery_worker, customer, mug, queued_reports):
+    before = timezone.now()
+    order = place_order(customer, mug)
+    queued_reports.wait()
+
+    order.refresh_from_db()
+    assert order.report_sent_at is not None and order.report_sent_at >= before, (
+        f"Once its report is sent, order #{order.pk} should have report_sent_at set to the "
+        f"time of sending; it is {order.report_sent_at}. Set it and save it in the same "
+        "transaction as the locked read (TODO 4)."
+    )
+
+
+# TODO 5: acknowledge the message late.
+
+
+def test_the_report_message_is_acknowledged_after_the_task_has_run(
+    celery_worker, customer, mug, queued_reports
+):
+    acknowledged = []
+
+    def record(sender, task_id, **kwargs):
+        # The worker's own record of the message it is running (celery.worker.state).
+        acknowledged.extend(
+            request.acknowledged
+            for request in worker_state.active_requests
+            if request.id == task_id
+        )
+
+    task_prerun.connect(record, sender=send_order_report, weak=False)
+    try:
+        place_order(customer, mug)
+        queued_reports.wait()
+    finally:
+        task_prerun.disconnect(record, sender=send_order_report)
+
+    assert acknowledged == [False], (
+        "When the report task starts, its message should not be acknowledged yet, so that "
+        "the broker delivers it again if the worker dies before the end. "
+        + (
+            "The task never ran: queue it first (TODO 1)."
+            if not acknowledged
+            else f"Acknowledged when each run started: {acknowledged}. Set acks_late=True on "
+            "the task (TODO 5)."
+        )
+    )
+
+
+# All together: the page answers, the worker does the slow part.
+
+
+def test_the_order_page_answers_before_a_slow_mail_server_does(
+    celery_worker, deliver_by_smtp, client, customer, mug, queued_reports
+):
+    deliver_by_smtp.answer_after(SLOW)
+    client.force_login(customer)
+
+    started = time.perf_counter()
+    with queuing_the_report():
+        response = client.post(reverse("place_order"), {"product": mug.pk})
+    answered_in = time.perf_counter() - started
+    queued_reports.wait()
+
+    assert response.status_code == 201 and deliver_by_smtp.messages, (
+        f"The order page should answer 201 and the worker send the report; the page answered "
+        f"{response.status_code} and {len(deliver_by_smtp.messages)} emails arrived."
+    )
+    assert answered_in < SLOW / 3, (
+        f"The order page took {answered_in:.2f} s with a mail server that takes {SLOW} s: it "
+        "waited for the email. Leave the sending to the worker (TODO 1)."
+    )
