@@ -164,8 +164,8 @@ def test_a_user_without_an_email_address_gets_nothing_queued(
 
     assert callbacks == [], (
         "A user without an email address has no one to welcome, yet the save queued "
-        f"{len(callbacks)} on_commit() callback(s). Return early when `instance.email` is "
-        "empty (TODO 4)."
+        f"{len(callbacks)} on_commit() callback(s). Return early when "
+        "emails.email_address(instance) is empty (TODO 4)."
     )
 
 

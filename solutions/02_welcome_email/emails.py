@@ -12,7 +12,7 @@ def welcome_message(user):
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("welcome_email/body.txt", context),
-        to=[user.email],
+        to=[email_address(user)],
     )
     message.attach_alternative(render_to_string("welcome_email/body.html", context), "text/html")
     return message
@@ -20,3 +20,8 @@ def welcome_message(user):
 
 def send_welcome_email(user):
     welcome_message(user).send()
+
+
+def email_address(user):
+    """The user's email address, from whichever field the project's user model keeps it in."""
+    return getattr(user, user.get_email_field_name())
