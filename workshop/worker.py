@@ -18,8 +18,9 @@ What to keep in mind, because the worker is a thread and not a process of its ow
   committed. A test that hands work to it needs a transactional database
   (`@pytest.mark.django_db(transaction=True)`), and the worker's connections are closed when it
   stops.
-- SQLite lets one connection write at a time. While a task writes, read the outcome from the
-  task's result (`result.get()`) or from what it sent, not by querying the database.
+- The tests' database is SQLite in memory, which its connections share with table locks: a
+  query from the test while a task is writing fails at once with "database table is locked".
+  Wait for the task's result (`result.get()`) or for what it sent, then query.
 - It shares this process's logging, which Celery is kept from reconfiguring.
 """
 
