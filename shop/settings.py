@@ -111,6 +111,9 @@ CELERY_TASK_TRACK_STARTED = True
 # Each worker process reserves one message at a time, so that a long task cannot hold others
 # back. Acknowledging late is decided task by task (acks_late): only an idempotent task may.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# For those late-acked tasks: if the worker process running one dies (killed, out of memory),
+# the message goes back to the queue for another worker, instead of being acknowledged as done.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Django configures logging (LOGGING below): a worker adds to it rather than replacing it.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
