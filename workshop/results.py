@@ -104,7 +104,7 @@ class Recorder:
             {
                 "lesson": lesson.slug,
                 "name": report.nodeid.split("::")[-1],
-                "outcome": report.outcome if report.when == "call" else "error",
+                "outcome": outcome_of(report),
                 "kind": "passed" if report.passed else summary.get("kind", report.outcome),
                 "message": summary.get("message") or skip_reason(report),
                 "where": summary.get("where"),
@@ -163,6 +163,13 @@ class Recorder:
                 "broken": course.broken_lessons().get(slug),
             }
             (RESULTS_DIR / f"{slug}.json").write_text(dumps(record), encoding="utf-8")
+
+
+def outcome_of(report):
+    """passed, failed or skipped; a failure outside the test itself (a fixture) is an error."""
+    if report.skipped or report.when == "call":
+        return report.outcome
+    return "error"
 
 
 def skip_reason(report):
