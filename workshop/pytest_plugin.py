@@ -143,7 +143,7 @@ def _fast_password_hashing(django_test_environment):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if call.excinfo is not None:
+    if call.excinfo is not None and report.failed:
         report.learner_summary = results.summarize(item, call.excinfo)
         summary = report.learner_summary
         if summary["kind"] == "todo":
