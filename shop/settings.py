@@ -33,6 +33,12 @@ INSTALLED_APPS = [
     *course.install_lessons(),
 ]
 
+# Daphne's app exists for `runserver` alone, and loading it imports Daphne's whole server
+# (Twisted): a third of a lesson check's start-up. Tests never call runserver (the live-server
+# fixtures start Daphne themselves), so under the course kit's pytest plugin it is left out.
+if os.environ.get(course.UNDER_TEST_ENV):
+    INSTALLED_APPS.remove("daphne")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -25,6 +25,8 @@ TARGET_ENV = "WORKSHOP_TARGET"  # "mine" (the learner's files, the default) or "
 LESSONS_ENV = "WORKSHOP_LESSONS"  # comma-separated slugs; unset means every lesson
 BROKEN_ENV = "WORKSHOP_BROKEN"  # JSON {slug: error} of lessons that failed to load; left out
 
+UNDER_TEST_ENV = "WORKSHOP_UNDER_TEST"  # set by the pytest plugin: leave runserver's app out
+
 SLUG_PATTERN = re.compile(r"^(?P<number>\d\d)_(?P<package>[a-z][a-z0-9_]*)$")
 
 

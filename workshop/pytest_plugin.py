@@ -38,6 +38,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
     os.environ[course.LESSONS_ENV] = ",".join(
         lesson.slug for lesson in lessons_named_by(options.file_or_dir)
     )
+    os.environ[course.UNDER_TEST_ENV] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
     start_django_or_restart_without_the_broken_lesson()
     return (yield)
