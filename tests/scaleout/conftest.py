@@ -28,10 +28,10 @@ import pytest
 
 from workshop import course
 
-SERVERS = {
-    "postgres": "WORKSHOP_SCALEOUT_DATABASE_URL",
-    "redis": "WORKSHOP_SCALEOUT_REDIS_URL",
-    "amqp": "WORKSHOP_SCALEOUT_AMQP_URL",
+SERVERS = {  # name: (environment variable, display name, default port)
+    "postgres": ("WORKSHOP_SCALEOUT_DATABASE_URL", "PostgreSQL", 5432),
+    "redis": ("WORKSHOP_SCALEOUT_REDIS_URL", "Redis", 6379),
+    "amqp": ("WORKSHOP_SCALEOUT_AMQP_URL", "RabbitMQ", 5672),
 }
 BROKER_DB, CHANNEL_LAYER_DB = 10, 11
 START_TIMEOUT = 30  # seconds for a process to start serving
@@ -40,17 +40,16 @@ STOP_TIMEOUT = 10  # seconds for a process to stop before it is killed
 
 def server_url(name):
     """The URL of a server named by its environment variable; skip if unset or not answering."""
-    variable = SERVERS[name]
+    variable, server, default_port = SERVERS[name]
     url = os.environ.get(variable)
     if not url:
-        pytest.skip(f"{name} not configured: set {variable} (see docs/scaling-out.md)")
+        pytest.skip(f"{server} not configured: set {variable} (see docs/scaling-out.md)")
     parts = urllib.parse.urlsplit(url)
-    default_port = {"postgres": 5432, "redis": 6379, "amqp": 5672}[name]
-    address = (parts.hostname or "127.0.0.1", parts.port or default_port)
+    host, port = parts.hostname or "127.0.0.1", parts.port or default_port
     try:
-        socket.create_connection(address, timeout=0.5).close()
+        socket.create_connection((host, port), timeout=0.5).close()
     except OSError:
-        pytest.skip(f"{name} at {address[0]}:{address[1]} is not answering ({variable})")
+        pytest.skip(f"{server} at {host}:{port} is not answering ({variable})")
     return url
 
 
@@ -76,7 +75,7 @@ def wait_until(condition, timeout, what):
 
 @pytest.fixture
 def postgres_url():
-    """A PostgreSQL database of the test's own, migrated; dropped after the test."""
+    """A PostgreSQL database of the test's own (make_shop migrates it); dropped after the test."""
     import psycopg
 
     admin_url = server_url("postgres")
