@@ -1,6 +1,7 @@
 """`python -m workshop demo`, walked through in headless Chromium: its three flows, then Ctrl-C.
 
-The demo runs as a process of its own, started as a learner starts it, on a free port.
+The demo runs as a process of its own, started as a learner starts it, on a free port; the
+browser is asked for first, so that without one the test skips before the demo starts.
 """
 
 import re
@@ -20,7 +21,7 @@ def demo(tmp_path):
     running.kill()
 
 
-def test_the_demo_walks_through_signup_price_change_and_order(demo, page):
+def test_the_demo_walks_through_signup_price_change_and_order(page, demo):
     from playwright.sync_api import expect
 
     page.goto(demo.url)
