@@ -1,10 +1,9 @@
-"""Fixtures every lesson can use: a customer and some products.
+"""Fixtures every lesson can use: customers, products, a mail server, a live server, a browser.
 
-The course kit's pytest plugin (workshop/pytest_plugin.py) loads first and adds --solutions.
+The course kit's pytest plugin (workshop/pytest_plugin.py) loads first: it adds --solutions and
+keeps each lesson's tests to that lesson's own receivers.
 """
 
-import sys
-import weakref
 from decimal import Decimal
 
 import pytest
@@ -89,52 +88,3 @@ def page(chromium):
     context.set_default_timeout(5000)
     yield context.new_page()
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def only_this_lessons_receivers(request):
-    """A lesson's tests hear only that lesson's receivers, as when it runs on its own.
-
-    `pytest --solutions` loads every lesson into one Django: without this, lesson 02's welcome
-    email would land in lesson 04's outbox, and lesson 03's price log would add its queries to
-    other lessons' product saves. Receivers of the shop, Django and the kit stay connected.
-    """
-    from workshop import course
-
-    lesson = course.lesson_for_path(request.path)
-    if lesson is None:  # The kit's own tests, under tests/: everything stays connected.
-        yield
-        return
-    others = {other.package for other in course.lessons()} - {lesson.package}
-    muted = {}
-    for signal in loaded_django_signals():
-        kept = [entry for entry in signal.receivers if receiver_package(entry[1]) not in others]
-        if len(kept) < len(signal.receivers):
-            muted[signal] = list(signal.receivers)
-            signal.receivers[:] = kept
-            signal.sender_receivers_cache.clear()
-    try:
-        yield
-    finally:
-        for signal, receivers in muted.items():
-            signal.receivers[:] = receivers
-            signal.sender_receivers_cache.clear()
-
-
-def loaded_django_signals():
-    """Every Django Signal defined in an imported module named like `signals`."""
-    from django.dispatch import Signal
-
-    found = {}
-    for name, module in list(sys.modules.items()):
-        if name.rpartition(".")[2] == "signals" and module is not None:
-            for value in vars(module).values():
-                if isinstance(value, Signal):
-                    found[id(value)] = value
-    return found.values()
-
-
-def receiver_package(reference):
-    """The top-level package of a connected receiver ("welcome_email"), or "" if unknown."""
-    receiver = reference() if isinstance(reference, weakref.ReferenceType) else reference
-    return (getattr(receiver, "__module__", None) or "").partition(".")[0]

@@ -4,6 +4,8 @@
 - Only the lessons being tested are loaded into Django, and a lesson that fails to load (a
   syntax error, a bad import) is reported as one failing test of its own while the other
   lessons run as usual.
+- With several lessons loaded, each lesson's tests hear only its own receivers (and those of
+  the shop, Django and the kit), so a lesson passes together exactly as it passes alone.
 - An unfinished part (``raise NotImplementedError("TODO ...")``) fails with a short "not done
   yet" line instead of a traceback.
 - Every run records its results, which ``python -m workshop`` shows on the board.
@@ -12,6 +14,7 @@
 import os
 import sys
 import traceback
+import weakref
 from pathlib import Path
 
 import pytest
@@ -158,3 +161,50 @@ def pytest_runtest_makereport(item, call):
 def pytest_configure(config):
     target = "solutions" if config.getoption(SOLUTIONS_OPTION) else "mine"
     config.pluginmanager.register(results.Recorder(target), "workshop-results")
+
+
+@pytest.fixture(autouse=True)
+def only_this_lessons_receivers(request):
+    """A lesson's tests hear only that lesson's receivers, as when it runs on its own.
+
+    `pytest --solutions` loads every lesson into one Django: without this, lesson 02's welcome
+    email would land in lesson 04's outbox, and lesson 03's price log would add its queries to
+    other lessons' product saves. Receivers of the shop, Django and the kit stay connected.
+    """
+    lesson = course.lesson_for_path(request.path)
+    if lesson is None:  # The kit's own tests, under tests/: everything stays connected.
+        yield
+        return
+    others = {other.package for other in course.lessons()} - {lesson.package}
+    muted = {}
+    for signal in loaded_django_signals():
+        kept = [entry for entry in signal.receivers if receiver_package(entry[1]) not in others]
+        if len(kept) < len(signal.receivers):
+            muted[signal] = list(signal.receivers)
+            signal.receivers[:] = kept
+            signal.sender_receivers_cache.clear()
+    try:
+        yield
+    finally:
+        for signal, receivers in muted.items():
+            signal.receivers[:] = receivers
+            signal.sender_receivers_cache.clear()
+
+
+def loaded_django_signals():
+    """Every Django Signal defined in an imported module named like `signals`."""
+    from django.dispatch import Signal
+
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if name.rpartition(".")[2] == "signals" and module is not None:
+            for value in vars(module).values():
+                if isinstance(value, Signal):
+                    found[id(value)] = value
+    return found.values()
+
+
+def receiver_package(reference):
+    """The top-level package of a connected receiver ("welcome_email"), or "" if unknown."""
+    receiver = reference() if isinstance(reference, weakref.ReferenceType) else reference
+    return (getattr(receiver, "__module__", None) or "").partition(".")[0]
