@@ -11,7 +11,7 @@ import pytest
 from workshop import course
 from workshop.demo.process import DemoProcess
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.reference, pytest.mark.browser, pytest.mark.timeout(90)]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ SIGNALS_BASICS = "lessons/01_signals_basics"
 WELCOME_EMAIL = "lessons/02_welcome_email"
 
 # Each test runs whole lessons in a subprocess: more than a lesson test's 10 s.
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.reference, pytest.mark.timeout(180)]
 
 
 @pytest.fixture(scope="module")

@@ -158,6 +158,11 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("reference") and not item.config.getoption(SOLUTIONS_OPTION):
+        pytest.skip("checks the finished workshop, not your lessons: run it with --solutions")
+
+
 def pytest_configure(config):
     target = "solutions" if config.getoption(SOLUTIONS_OPTION) else "mine"
     config.pluginmanager.register(results.Recorder(target), "workshop-results")
