@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from workshop import course, results
+from workshop.testing import restored_receivers
 
 SOLUTIONS_OPTION = "--solutions"
 
@@ -181,19 +182,14 @@ def only_this_lessons_receivers(request):
         yield
         return
     others = {other.package for other in course.lessons()} - {lesson.package}
-    muted = {}
-    for signal in loaded_django_signals():
-        kept = [entry for entry in signal.receivers if receiver_package(entry[1]) not in others]
-        if len(kept) < len(signal.receivers):
-            muted[signal] = list(signal.receivers)
-            signal.receivers[:] = kept
+    signals = list(loaded_django_signals())
+    with restored_receivers(*signals):
+        for signal in signals:
+            signal.receivers[:] = [
+                entry for entry in signal.receivers if receiver_package(entry[1]) not in others
+            ]
             signal.sender_receivers_cache.clear()
-    try:
         yield
-    finally:
-        for signal, receivers in muted.items():
-            signal.receivers[:] = receivers
-            signal.sender_receivers_cache.clear()
 
 
 def loaded_django_signals():
