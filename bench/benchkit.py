@@ -86,3 +86,13 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def quantile_bars(axes, results):
+    """p50 and p99 side by side for each labelled result, in milliseconds."""
+    positions = range(len(results))
+    for offset, quantile in [(-0.2, "p50"), (0.2, "p99")]:
+        values = [stats[quantile] for stats in results.values()]
+        bars = axes.bar([i + offset for i in positions], values, width=0.4, label=quantile)
+        axes.bar_label(bars, fmt="%.1f ms", fontsize=8)
+    axes.set_xticks(positions, list(results))

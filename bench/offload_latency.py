@@ -4,7 +4,7 @@ request, versus offloaded to a Celery worker. The request's latency, p50 and p99
     python bench/offload_latency.py
 """
 
-from benchkit import milliseconds, pyplot, report, save_figure, setup_django
+from benchkit import milliseconds, pyplot, quantile_bars, report, save_figure, setup_django
 
 SMTP_DELAY = 0.5  # seconds per message
 INLINE_ORDERS = 20  # each waits for the mail server: about 10 s in all
@@ -81,12 +81,7 @@ def main():
 def plot(results):
     plt = pyplot()
     figure, axes = plt.subplots(figsize=(7, 4))
-    positions = range(len(results))
-    for offset, quantile in [(-0.2, "p50"), (0.2, "p99")]:
-        values = [stats[quantile] for stats in results.values()]
-        bars = axes.bar([i + offset for i in positions], values, width=0.4, label=quantile)
-        axes.bar_label(bars, fmt="%.1f ms", fontsize=8)
-    axes.set_xticks(positions, list(results))
+    quantile_bars(axes, results)
     axes.set_yscale("log")
     axes.set_ylabel("POST /orders/ latency (ms, log scale)")
     axes.set_title("Placing an order with a 500 ms mail server")

@@ -18,7 +18,16 @@ import time
 from contextlib import contextmanager
 from decimal import Decimal
 
-from benchkit import ROOT, milliseconds, port_open, pyplot, report, save_figure, setup_django
+from benchkit import (
+    ROOT,
+    milliseconds,
+    port_open,
+    pyplot,
+    quantile_bars,
+    report,
+    save_figure,
+    setup_django,
+)
 
 SAVES = 200
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -142,14 +151,9 @@ def main():
 def plot(results):
     plt = pyplot()
     figure, axes = plt.subplots(figsize=(6, 3.5))
-    positions = range(len(results))
-    for offset, quantile in [(-0.2, "p50"), (0.2, "p99")]:
-        values = [stats[quantile] for stats in results.values()]
-        bars = axes.bar([i + offset for i in positions], values, width=0.4, label=quantile)
-        axes.bar_label(bars, fmt="%.1f ms", fontsize=8)
+    quantile_bars(axes, results)
     for goal, color in [(5, "green"), (15, "orange")]:
         axes.axhline(goal, color=color, linestyle=":", linewidth=1)
-    axes.set_xticks(positions, list(results))
     axes.set_ylabel("save → client (ms)")
     axes.set_title(f"Push latency, {SAVES} price changes (goals p50: 5 and 15 ms, dotted)")
     axes.legend()
