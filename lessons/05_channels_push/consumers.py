@@ -43,10 +43,12 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def price_changed(self, event):
         """A "price.changed" message sent to a group this connection joined."""
         # TODO 3: forward the event to the browser as it is: await self.send_json(event).
+        raise NotImplementedError("TODO 3: forward the price.changed event with send_json")
 
     async def report_sent(self, event):
         """A "report.sent" message sent to this user's group."""
         # TODO 3: the same for "report.sent".
+        raise NotImplementedError("TODO 3: forward the report.sent event with send_json")
 
     # Frames from the client.
 
@@ -61,6 +63,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         """A JSON frame from the client."""
         # TODO 5: answer {"type": "ping"} with {"type": "pong"}; answer anything else with an
         # error frame (self.send_error) that says what went wrong, and keep the socket open.
+        raise NotImplementedError("TODO 5: answer ping with pong, anything else with an error")
 
     async def send_error(self, explanation):
         await self.send_json({"type": "error", "error": explanation})

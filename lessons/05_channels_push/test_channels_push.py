@@ -28,7 +28,7 @@ APPS = ["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.se
 pytestmark = pytest.mark.django_db(transaction=True, available_apps=APPS)
 
 PATH = "/ws/notifications/"
-TIMEOUT = 1  # seconds to wait for a frame that should come
+TIMEOUT = 0.3  # seconds to wait for a frame that should come (they take milliseconds)
 QUIET = 0.1  # seconds to wait for a frame that should not come
 
 
