@@ -9,6 +9,7 @@ import json
 import os
 import re
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from workshop import course
@@ -42,12 +43,17 @@ def fingerprint(lesson):
     return digest.hexdigest()
 
 
+@cache
+def edited_files(lesson):
+    """The resolved paths of a lesson's edited files, the learner's and the reference's."""
+    if lesson is None:
+        return frozenset()
+    return frozenset(path.resolve() for path in [*lesson.files("mine"), *lesson.files("solutions")])
+
+
 def learner_location(traceback, item):
     """file:line of the deepest traceback entry in the lesson's edited files, else the test's."""
-    lesson = course.lesson_for_path(item.path)
-    edited = set()
-    if lesson is not None:
-        edited = {p.resolve() for p in [*lesson.files("mine"), *lesson.files("solutions")]}
+    edited = edited_files(course.lesson_for_path(item.path))
     in_test = None
     for entry in reversed(traceback):
         path = Path(entry.path).resolve()
