@@ -11,6 +11,7 @@ would then run a version CI never ran).
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -91,16 +92,22 @@ def resolve(target, python, constraints):
 
 def check(lock):
     lines = lock_lines(lock)
+    targets = [
+        (f"{name}, Python {python}", target, marker_environment(platform_markers, python), python)
+        for name, (target, platform_markers) in PLATFORMS.items()
+        for python in PYTHONS
+    ]
     with tempfile.TemporaryDirectory() as scratch:
         constraints = Path(scratch) / "constraints.txt"
         constraints.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        for name, (target, platform_markers) in PLATFORMS.items():
-            for python in PYTHONS:
-                label = f"{name}, Python {python}"
-                installed, complaint = resolve(target, python, constraints)
+        with ThreadPoolExecutor(max_workers=4) as pool:  # Mostly waiting on the package index.
+            resolved = pool.map(lambda t: resolve(t[1], t[3], constraints), targets)
+            for (label, _, environment, _), (installed, complaint) in zip(
+                targets, resolved, strict=True
+            ):
                 if installed is None:
                     return f"{label}: no wheel-only install:\n{complaint}"
-                pins = pins_for(lines, marker_environment(platform_markers, python))
+                pins = pins_for(lines, environment)
                 for line in installed:
                     package, _, version = line.partition("==")
                     package = canonicalize_name(package.split("[")[0])
