@@ -6,7 +6,6 @@ learner edits and the hints; ``solutions/NN_slug/`` holds the reference version 
 those files.
 """
 
-import json
 import os
 import re
 import tomllib
@@ -14,18 +13,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from workshop import overlay
-
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS_DIR = ROOT / "lessons"
 SOLUTIONS_DIR = ROOT / "solutions"
 
-# Set by the pytest plugin and the CLI before Django starts; read by shop/settings.py.
+# For manage.py, Daphne, Celery, the notebooks and the demo: whose code to load, and which
+# lessons. The pytest plugin chooses in-process instead (select()).
 TARGET_ENV = "WORKSHOP_TARGET"  # "mine" (the learner's files, the default) or "solutions"
 LESSONS_ENV = "WORKSHOP_LESSONS"  # comma-separated slugs; unset means every lesson
-BROKEN_ENV = "WORKSHOP_BROKEN"  # JSON {slug: error} of lessons that failed to load; left out
-
-UNDER_TEST_ENV = "WORKSHOP_UNDER_TEST"  # set by the pytest plugin: leave runserver's app out
 
 SLUG_PATTERN = re.compile(r"^(?P<number>\d\d)_(?P<package>[a-z][a-z0-9_]*)$")
 
@@ -103,27 +98,42 @@ def lesson_for_path(path: Path) -> Lesson | None:
     return None
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The lessons that workshop/settings.py installs, and whose code they run."""
+
+    lessons: tuple[Lesson, ...]
+    target: str = "mine"  # "mine" or "solutions"
+    for_tests: bool = False  # set by the pytest plugin
+
+
+_chosen: Selection | None = None
+
+
+def select(lessons, target="mine", for_tests=False):
+    """Choose the lessons Django loads in this process; call it before django.setup()."""
+    global _chosen
+    _chosen = Selection(tuple(lessons), target, for_tests)
+
+
+def selection() -> Selection:
+    """What select() chose; otherwise the environment's choice (every lesson, your code)."""
+    if _chosen is not None:
+        return _chosen
+    wanted = os.environ.get(LESSONS_ENV)
+    chosen = [lesson for lesson in lessons() if wanted is None or lesson.slug in wanted.split(",")]
+    return Selection(tuple(chosen), os.environ.get(TARGET_ENV, "mine"))
+
+
 def selected_target() -> str:
-    return os.environ.get(TARGET_ENV, "mine")
+    return selection().target
+
+
+BROKEN_ENV = "WORKSHOP_BROKEN"
 
 
 def broken_lessons() -> dict[str, str]:
     """Lessons that could not be loaded in this run, with the error that stopped each."""
+    import json
+
     return json.loads(os.environ.get(BROKEN_ENV) or "{}")
-
-
-def install_lessons() -> list[str]:
-    """Make the selected lessons importable and return their app names for INSTALLED_APPS.
-
-    Called once, from shop/settings.py. The environment says which lessons to load and
-    whether from the learner's files or from the reference solutions.
-    """
-    wanted = os.environ.get(LESSONS_ENV)
-    broken = broken_lessons()
-    chosen = [
-        lesson
-        for lesson in lessons()
-        if (wanted is None or lesson.slug in wanted.split(",")) and lesson.slug not in broken
-    ]
-    overlay.install(chosen, use_solutions=selected_target() == "solutions")
-    return [lesson.package for lesson in chosen]

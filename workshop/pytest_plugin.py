@@ -38,12 +38,16 @@ def pytest_load_initial_conftests(early_config, parser, args):
     # This runs before output capturing and before pytest-django starts Django, so the
     # environment set here decides which lessons Django loads, and from where.
     options = parser.parse_known_args(args)
-    os.environ[course.TARGET_ENV] = "solutions" if options.solutions else "mine"
-    os.environ[course.LESSONS_ENV] = ",".join(
-        lesson.slug for lesson in lessons_named_by(options.file_or_dir)
+    course.select(
+        [
+            lesson
+            for lesson in lessons_named_by(options.file_or_dir)
+            if lesson.slug not in course.broken_lessons()
+        ],
+        "solutions" if options.solutions else "mine",
+        for_tests=True,
     )
-    os.environ[course.UNDER_TEST_ENV] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workshop.settings")
     start_django_or_restart_without_the_broken_lesson()
     return (yield)
 

@@ -237,7 +237,7 @@ def shop_environment(database_url, broker_url, channel_layer_url, smtp):
     """The environment variables that point every process of the shop at the same servers."""
     environment = {
         **os.environ,  # The lessons to load (WORKSHOP_TARGET, WORKSHOP_LESSONS), PATH, ...
-        "DJANGO_SETTINGS_MODULE": "shop.settings",
+        "DJANGO_SETTINGS_MODULE": "workshop.settings",
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": broker_url,
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
