@@ -79,23 +79,31 @@ def lessons() -> tuple[Lesson, ...]:
     return tuple(found)
 
 
-def find(name: str) -> Lesson:
-    """A lesson by number ("3", "03"), slug ("03_price_log") or package ("price_log")."""
-    name = name.strip().rstrip("/").removeprefix("lessons/")
+def find(name) -> Lesson:
+    """A lesson by number (1, "01"), slug ("03_price_log"), package ("price_log") or folder
+    ("lessons/03_price_log", "./lessons/03_price_log/", "lessons\\03_price_log")."""
+    text = str(name).strip().replace("\\", "/").strip("/")
+    text = text.removeprefix("./").removeprefix("lessons/").strip("/")
     for lesson in lessons():
-        if name in (lesson.slug, lesson.package) or (name.isdigit() and int(name) == lesson.number):
+        if text in (lesson.slug, lesson.package) or (text.isdigit() and int(text) == lesson.number):
             return lesson
     choices = ", ".join(f"{lesson.number} ({lesson.package})" for lesson in lessons())
-    raise UnknownLesson(f"There is no lesson {name!r}. The lessons are: {choices}.")
+    raise UnknownLesson(f"There is no lesson {str(name)!r}. The lessons are: {choices}.")
 
 
-def lesson_for_path(path: Path) -> Lesson | None:
+def lesson_for_path(path) -> Lesson | None:
     """The lesson a file belongs to, whether it is under lessons/ or solutions/."""
     path = Path(path).resolve()
     for lesson in lessons():
         if path.is_relative_to(lesson.folder) or path.is_relative_to(lesson.solution_folder):
             return lesson
     return None
+
+
+def relative(path) -> str:
+    """A path as the learner sees it: from the repository's root, with "/" on every platform."""
+    path = Path(path).resolve()
+    return (path.relative_to(ROOT) if path.is_relative_to(ROOT) else path).as_posix()
 
 
 @dataclass(frozen=True)
