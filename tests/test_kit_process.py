@@ -42,6 +42,16 @@ def test_an_import_error_in_ready_is_reported_as_the_lesson_failing_to_load(run,
     assert "Traceback" not in result.output
 
 
+def test_an_error_in_the_lessons_init_is_the_lesson_failing_to_load(run, edit):
+    edit(f"{SIGNALS_BASICS}/__init__.py", lambda text: text + 'raise RuntimeError("boom")\n')
+
+    result = run("-m", "pytest", SIGNALS_BASICS, "-q")
+
+    assert result.returncode == 1, result.output
+    assert f"{SIGNALS_BASICS}/__init__.py:2: RuntimeError: boom" in result.output, result.output
+    assert "Fix that line first" in result.output and "Traceback" not in result.output
+
+
 def endless_loop_in_the_first_test(edit):
     edit(
         f"{SIGNALS_BASICS}/receivers.py",

@@ -105,10 +105,11 @@ class LessonRun(pytest.Item):
     def repr_failure(self, excinfo):
         if not isinstance(excinfo.value, ChildFailed):
             return super().repr_failure(excinfo)
-        lines = self.output.rstrip().splitlines()
-        # What follows its first section's title (FAILURES, ERRORS...); all of it if none.
+        lines = self.output.rstrip().splitlines() or ["(no output)"]
+        # Its closing line ("2 failed, 8 passed in 0.41s") first, for the short summary; then
+        # what follows its first section's title (FAILURES, ERRORS...), or all of it if none.
         start = next((i + 1 for i, line in enumerate(lines) if line.startswith("=")), 0)
-        return "\n".join(lines[start:])
+        return "\n".join([lines[-1].strip("= "), *lines[start:]])
 
     def reportinfo(self):
         return self.path, None, f"{self.lesson.slug}, in a process of its own"

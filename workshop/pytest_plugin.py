@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from workshop import course, lesson_processes, overlay, results, watchdog
+from workshop.lesson_processes import PLAN
 
 SOLUTIONS_OPTION = "--solutions"
 # Set on the re-run of a pytest whose lesson raised while Django loaded it (see below).
@@ -209,6 +210,17 @@ class BrokenLessonItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, "the lesson loads"
+
+
+def pytest_collect_directory(path, parent):
+    lesson = course.lesson_for_path(path)
+    if lesson is None or path != lesson.folder or lesson in parent.config.stash[PLAN].children:
+        return None
+    if lesson.slug in parent.config.stash[NOT_LOADED]:
+        # A plain directory, not a package: pytest would import its __init__.py, which may
+        # be what raises.
+        return pytest.Dir.from_parent(parent, path=path)
+    return None
 
 
 def pytest_pycollect_makemodule(module_path, parent):
