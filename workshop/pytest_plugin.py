@@ -32,6 +32,7 @@ from workshop.lesson_processes import PLAN
 SOLUTIONS_OPTION = "--solutions"
 # Set on the re-run of a pytest whose lesson raised while Django loaded it (see below).
 NOT_LOADED_OPTION = "--lessons-that-failed-to-load"
+NOT_LOADED = pytest.StashKey[dict]()  # {slug: why}: the lessons this process could not load
 LOAD_TIMEOUT = 10  # seconds for Django to load the lessons: longer is an endless loop
 LOAD_NOTICE_AFTER = 2  # seconds: then say what is loading, rather than show a blank screen
 
@@ -55,7 +56,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
     plan = lesson_processes.plan(options.file_or_dir, early_config.invocation_params, target)
     early_config.stash[lesson_processes.PLAN] = plan
     args[:] = plan.rewritten(args, options.file_or_dir)
-    not_loaded = json.loads(getattr(options, "lessons_that_failed_to_load", "{}"))
+    not_loaded = json.loads(options.lessons_that_failed_to_load)
     for lesson in plan.here:
         if lesson.slug not in not_loaded and (error := syntax_error(lesson, target)):
             not_loaded[lesson.slug] = error
@@ -65,9 +66,6 @@ def pytest_load_initial_conftests(early_config, parser, args):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workshop.settings")
     start_django(early_config, loading, not_loaded)
     return (yield)
-
-
-NOT_LOADED = pytest.StashKey[dict]()
 
 
 def syntax_error(lesson, target):
@@ -102,7 +100,7 @@ def start_django(config, loading, not_loaded):
         names = ", ".join(lesson.slug for lesson in loading)
         print(f"Loading {names} into Django...", file=sys.stderr, flush=True)
 
-    stop = partial(stop_loading, config, loading, not_loaded)
+    stop = partial(stop_loading, config, not_loaded)
     with watchdog.deadline(
         LOAD_TIMEOUT, stop, notice=notice if loading else None, notice_after=LOAD_NOTICE_AFTER
     ):
@@ -132,7 +130,7 @@ def run_again_without(config, not_loaded):
     return subprocess.run(command, cwd=config.invocation_params.dir).returncode
 
 
-def stop_loading(config, loading, not_loaded, where):
+def stop_loading(config, not_loaded, where):
     """The watchdog's call when loading the lessons outlasts LOAD_TIMEOUT."""
     lesson = course.lesson_for_path(course.ROOT / where.rpartition(":")[0]) if where else None
     if lesson is None:  # Slow, but not in a lesson's code (a cold start): let it go on.
