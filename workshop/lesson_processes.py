@@ -162,7 +162,11 @@ class Children:
                 finished = subprocess.run(
                     command,
                     cwd=self.config.invocation_params.dir,
-                    env={**os.environ, results.REPORT_ENV: str(report)},
+                    env={
+                        **os.environ,
+                        results.REPORT_ENV: str(report),
+                        "PYTHONIOENCODING": "utf-8",
+                    },
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,

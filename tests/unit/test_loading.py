@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from workshop import course, pytest_plugin, results
+from workshop import course, pytest_plugin, results, runner
 
 
 @pytest.fixture
@@ -60,3 +60,13 @@ def test_a_stopped_lesson_is_reported_as_the_lesson_loads(lesson, tmp_path, monk
     assert [(test["name"], test["outcome"]) for test in data["tests"]] == [
         ("the lesson loads", "failed")
     ]
+
+
+def test_a_missing_test_file_is_named_with_the_way_back(tmp_path):
+    lesson = course.find(3)
+    (tmp_path / "lessons" / lesson.slug).mkdir(parents=True)
+
+    problem = runner.no_tests_ran(lesson, tmp_path, extra=())
+
+    assert problem.startswith("lessons/03_price_log has no test file")
+    assert "python -m workshop reset 3" in problem
