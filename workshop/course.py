@@ -135,13 +135,3 @@ def selection() -> Selection:
 
 def selected_target() -> str:
     return selection().target
-
-
-BROKEN_ENV = "WORKSHOP_BROKEN"
-
-
-def broken_lessons() -> dict[str, str]:
-    """Lessons that could not be loaded in this run, with the error that stopped each."""
-    import json
-
-    return json.loads(os.environ.get(BROKEN_ENV) or "{}")
