@@ -101,8 +101,14 @@ def start_django(config, loading, not_loaded):
         print(f"Loading {names} into Django...", file=sys.stderr, flush=True)
 
     stop = partial(stop_loading, config, not_loaded)
+    # Only a line of the lesson's own that is still running counts as an endless loop: a slow
+    # first start (imports compiling) goes on.
     with watchdog.deadline(
-        LOAD_TIMEOUT, stop, notice=notice if loading else None, notice_after=LOAD_NOTICE_AFTER
+        LOAD_TIMEOUT,
+        stop,
+        notice=notice if loading else None,
+        notice_after=LOAD_NOTICE_AFTER,
+        innermost=True,
     ):
         try:
             django.setup()
@@ -133,7 +139,7 @@ def run_again_without(config, not_loaded):
 def stop_loading(config, not_loaded, where):
     """The watchdog's call when loading the lessons outlasts LOAD_TIMEOUT."""
     lesson = course.lesson_for_path(course.ROOT / where.rpartition(":")[0]) if where else None
-    if lesson is None:  # Slow, but not in a lesson's code (a cold start): let it go on.
+    if lesson is None:  # Slow, but not in a lesson's own line (a cold start): let it go on.
         return
     recorder = results.Recorder(course.selection().target, not_loaded)
     stop_the_lesson(config, recorder, lesson, where)
@@ -162,7 +168,9 @@ def pytest_make_collect_report(collector):
     def notice():
         say(collector.config, f"Loading {course.relative(collector.path)}...")
 
-    with watchdog.deadline(LOAD_TIMEOUT, stop, notice=notice, notice_after=LOAD_NOTICE_AFTER):
+    with watchdog.deadline(
+        LOAD_TIMEOUT, stop, notice=notice, notice_after=LOAD_NOTICE_AFTER, innermost=True
+    ):
         return (yield)
 
 

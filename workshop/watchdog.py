@@ -20,12 +20,13 @@ from workshop import course
 
 
 @contextmanager
-def deadline(seconds, on_expiry, notice=None, notice_after=2.0):
+def deadline(seconds, on_expiry, notice=None, notice_after=2.0, innermost=False):
     """Call on_expiry(where) from another thread if the block is still running after `seconds`.
 
-    `where` is the lesson file:line the block was running, or None. `notice()`, if given, is
-    called once the block has run `notice_after` seconds, so that a slow start is not a blank
-    screen. on_expiry is expected to end the process; seconds=None or 0 means no deadline.
+    `where` is the lesson file:line the block was running, or None; with innermost=True, only
+    if the lesson's own line is what runs (not a slow import or query below it). `notice()`, if
+    given, is called once the block has run `notice_after` seconds, so that a slow start is not
+    a blank screen. on_expiry is expected to end the process; seconds=None or 0: no deadline.
     """
     if not seconds and notice is None:
         yield
@@ -40,7 +41,7 @@ def deadline(seconds, on_expiry, notice=None, notice_after=2.0):
                 return
             notice()
         if seconds and not done.wait(seconds - (time.monotonic() - started)):
-            on_expiry(where_running(sys._current_frames().get(watched)))
+            on_expiry(where_running(sys._current_frames().get(watched), innermost))
 
     threading.Thread(target=watch, name="workshop-watchdog", daemon=True).start()
     try:
@@ -49,11 +50,16 @@ def deadline(seconds, on_expiry, notice=None, notice_after=2.0):
         done.set()
 
 
-def where_running(frame):
-    """`lessons/NN_slug/file.py:line` of the deepest frame in a lesson's files, or None."""
+def where_running(frame, innermost=False):
+    """`lessons/NN_slug/file.py:line` of the deepest frame in a lesson's files, or None.
+
+    innermost=True: only if that frame is the one running (the very top of the stack).
+    """
     while frame is not None:
         path = Path(frame.f_code.co_filename)
         if path.is_absolute() and course.lesson_for_path(path) is not None:
             return f"{course.relative(path)}:{frame.f_lineno}"
+        if innermost:
+            return None
         frame = frame.f_back
     return None

@@ -46,3 +46,14 @@ def test_the_deepest_frame_in_a_lessons_file_is_named():
 
 def test_no_lesson_frame_names_nothing():
     assert watchdog.where_running(sys._getframe()) is None
+
+
+def test_a_slow_import_below_a_lessons_line_is_not_named_when_only_the_innermost_counts():
+    source = "def load(inner):\n    return inner()\n"
+    namespace = {}
+    exec(compile(source, str(course.find(1).folder / "apps.py"), "exec"), namespace)
+
+    frame = namespace["load"](lambda: sys._getframe())  # The innermost frame: this lambda
+
+    assert watchdog.where_running(frame, innermost=True) is None
+    assert watchdog.where_running(frame) == "lessons/01_signals_basics/apps.py:2"
