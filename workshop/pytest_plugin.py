@@ -34,6 +34,8 @@ SOLUTIONS_OPTION = "--solutions"
 NOT_LOADED_OPTION = "--lessons-that-failed-to-load"
 NOT_LOADED = pytest.StashKey[dict]()  # {slug: why}: the lessons this process could not load
 LOAD_TIMEOUT = 10  # seconds for Django to load the lessons: longer is an endless loop
+# A browser test starts Chromium, which a busy laptop may take seconds to do.
+BROWSER_TIMEOUT = 30
 LOAD_NOTICE_AFTER = 2  # seconds: then say what is loading, rather than show a blank screen
 
 
@@ -275,8 +277,12 @@ def time_limit(item):
     """Seconds this test may run: its timeout mark, else the `timeout` setting; None: no limit."""
     if isinstance(item, lesson_processes.LessonRun):
         return None  # The child process watches each of its tests itself.
-    marker = item.get_closest_marker("timeout")
-    return float(marker.args[0] if marker else item.config.getini("timeout")) or None
+    if marker := item.get_closest_marker("timeout"):
+        return float(marker.args[0]) or None
+    limit = float(item.config.getini("timeout")) or None
+    if limit and item.get_closest_marker("browser"):
+        return max(limit, BROWSER_TIMEOUT)
+    return limit
 
 
 def stop_the_test(item, seconds, where):
