@@ -4,7 +4,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workshop.settings")
 
 # Set up Django (and its app registry) before importing anything that touches models.
 django_asgi_app = get_asgi_application()

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import dj_database_url
 
-from workshop import course
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A workshop runs on laptops: a fixed development key, debug on, and local hosts only.
@@ -29,15 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "shop",
-    # The lesson apps: your code in lessons/, or the reference in solutions/.
-    *course.install_lessons(),
 ]
-
-# Daphne's app exists for `runserver` alone, and loading it imports Daphne's whole server
-# (Twisted): a third of a lesson check's start-up. Tests never call runserver (the live-server
-# fixtures start Daphne themselves), so under the course kit's pytest plugin it is left out.
-if os.environ.get(course.UNDER_TEST_ENV):
-    INSTALLED_APPS.remove("daphne")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,24 +1,15 @@
 """`python -m workshop demo`, walked through in headless Chromium: its three flows, then Ctrl-C.
 
-The demo runs as a process of its own, started as a learner starts it, on a free port; the
-browser is asked for first, so that without one the test skips before the demo starts.
+The demo runs as a process of its own (the `demo` fixture, tests/conftest.py), started as a
+learner starts it, on a free port; the browser is asked for first, so that without one the test
+skips before the demo starts.
 """
 
 import re
 
 import pytest
 
-from workshop import course
-from workshop.demo.process import DemoProcess
-
 pytestmark = [pytest.mark.reference, pytest.mark.browser, pytest.mark.timeout(90)]
-
-
-@pytest.fixture
-def demo(tmp_path):
-    running = DemoProcess(home=tmp_path, target=course.selected_target())
-    yield running
-    running.kill()
 
 
 def test_the_demo_walks_through_signup_price_change_and_order(page, demo):

@@ -6,7 +6,6 @@ learner edits and the hints; ``solutions/NN_slug/`` holds the reference version 
 those files.
 """
 
-import json
 import os
 import re
 import tomllib
@@ -14,18 +13,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from workshop import overlay
-
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS_DIR = ROOT / "lessons"
 SOLUTIONS_DIR = ROOT / "solutions"
 
-# Set by the pytest plugin and the CLI before Django starts; read by shop/settings.py.
+# For manage.py, Daphne, Celery, the notebooks and the demo: whose code to load, and which
+# lessons. The pytest plugin chooses in-process instead (select()).
 TARGET_ENV = "WORKSHOP_TARGET"  # "mine" (the learner's files, the default) or "solutions"
 LESSONS_ENV = "WORKSHOP_LESSONS"  # comma-separated slugs; unset means every lesson
-BROKEN_ENV = "WORKSHOP_BROKEN"  # JSON {slug: error} of lessons that failed to load; left out
-
-UNDER_TEST_ENV = "WORKSHOP_UNDER_TEST"  # set by the pytest plugin: leave runserver's app out
 
 SLUG_PATTERN = re.compile(r"^(?P<number>\d\d)_(?P<package>[a-z][a-z0-9_]*)$")
 
@@ -84,17 +79,19 @@ def lessons() -> tuple[Lesson, ...]:
     return tuple(found)
 
 
-def find(name: str) -> Lesson:
-    """A lesson by number ("3", "03"), slug ("03_price_log") or package ("price_log")."""
-    name = name.strip().rstrip("/").removeprefix("lessons/")
+def find(name) -> Lesson:
+    """A lesson by number (1, "01"), slug ("03_price_log"), package ("price_log") or folder
+    ("lessons/03_price_log", "./lessons/03_price_log/", "lessons\\03_price_log")."""
+    text = str(name).strip().replace("\\", "/").strip("/")
+    text = text.removeprefix("./").removeprefix("lessons/").strip("/")
     for lesson in lessons():
-        if name in (lesson.slug, lesson.package) or (name.isdigit() and int(name) == lesson.number):
+        if text in (lesson.slug, lesson.package) or (text.isdigit() and int(text) == lesson.number):
             return lesson
     choices = ", ".join(f"{lesson.number} ({lesson.package})" for lesson in lessons())
-    raise UnknownLesson(f"There is no lesson {name!r}. The lessons are: {choices}.")
+    raise UnknownLesson(f"There is no lesson {str(name)!r}. The lessons are: {choices}.")
 
 
-def lesson_for_path(path: Path) -> Lesson | None:
+def lesson_for_path(path) -> Lesson | None:
     """The lesson a file belongs to, whether it is under lessons/ or solutions/."""
     path = Path(path).resolve()
     for lesson in lessons():
@@ -103,27 +100,38 @@ def lesson_for_path(path: Path) -> Lesson | None:
     return None
 
 
-def selected_target() -> str:
-    return os.environ.get(TARGET_ENV, "mine")
+def relative(path) -> str:
+    """A path as the learner sees it: from the repository's root, with "/" on every platform."""
+    path = Path(path).resolve()
+    return (path.relative_to(ROOT) if path.is_relative_to(ROOT) else path).as_posix()
 
 
-def broken_lessons() -> dict[str, str]:
-    """Lessons that could not be loaded in this run, with the error that stopped each."""
-    return json.loads(os.environ.get(BROKEN_ENV) or "{}")
+@dataclass(frozen=True)
+class Selection:
+    """The lessons that workshop/settings.py installs, and whose code they run."""
+
+    lessons: tuple[Lesson, ...]
+    target: str = "mine"  # "mine" or "solutions"
+    for_tests: bool = False  # set by the pytest plugin
 
 
-def install_lessons() -> list[str]:
-    """Make the selected lessons importable and return their app names for INSTALLED_APPS.
+_chosen: Selection | None = None
 
-    Called once, from shop/settings.py. The environment says which lessons to load and
-    whether from the learner's files or from the reference solutions.
-    """
+
+def select(lessons, target="mine", for_tests=False):
+    """Choose the lessons Django loads in this process; call it before django.setup()."""
+    global _chosen
+    _chosen = Selection(tuple(lessons), target, for_tests)
+
+
+def selection() -> Selection:
+    """What select() chose; otherwise the environment's choice (every lesson, your code)."""
+    if _chosen is not None:
+        return _chosen
     wanted = os.environ.get(LESSONS_ENV)
-    broken = broken_lessons()
-    chosen = [
-        lesson
-        for lesson in lessons()
-        if (wanted is None or lesson.slug in wanted.split(",")) and lesson.slug not in broken
-    ]
-    overlay.install(chosen, use_solutions=selected_target() == "solutions")
-    return [lesson.package for lesson in chosen]
+    chosen = [lesson for lesson in lessons() if wanted is None or lesson.slug in wanted.split(",")]
+    return Selection(tuple(chosen), os.environ.get(TARGET_ENV, "mine"))
+
+
+def selected_target() -> str:
+    return selection().target

@@ -80,13 +80,6 @@ class LiveServer:
             raise RuntimeError(f"Daphne did not start: {self._error!r}") from self._error
         return self
 
-    def stop(self):
-        from twisted.internet import reactor
-
-        if self._thread.is_alive():
-            reactor.callFromThread(reactor.stop)
-            self._thread.join(START_TIMEOUT)
-
     def _serve(self):
         try:
             # daphne.server installs Twisted's asyncio reactor when it is first imported.

@@ -13,11 +13,10 @@ def setup(lesson, target="solutions"):
     The reference solution runs by default, so a notebook works before you do the lesson;
     pass target="mine" to explore your own code instead.
     """
-    os.environ[course.TARGET_ENV] = target
-    os.environ[course.LESSONS_ENV] = course.find(lesson).slug
+    course.select([course.find(lesson)], target)
     database = Path(tempfile.mkdtemp(prefix="workshop-notebook-")) / "db.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workshop.settings")
     # Jupyter runs every cell inside an asyncio event loop, which makes Django refuse ORM
     # calls "from async code". A notebook runs one cell at a time, so that is safe here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -27,4 +26,5 @@ def setup(lesson, target="solutions"):
 
     django.setup()
     call_command("migrate", verbosity=0)
-    print(f"Django is ready: lesson {lesson}, {target} code, database {database}")
+    code = "your code" if target == "mine" else "the reference solution"
+    print(f"Django is ready: lesson {lesson}, {code}, database {database}")

@@ -1,28 +1,42 @@
 """The pytest side of the course kit.
 
 - ``--solutions`` checks the reference solutions instead of your code, with the same tests.
-- Only the lessons being tested are loaded into Django, and a lesson that fails to load (a
-  syntax error, a bad import) is reported as one failing test of its own while the other
-  lessons run as usual.
-- With several lessons loaded, each lesson's tests hear only its own receivers (and those of
-  the shop, Django and the kit), so a lesson passes together exactly as it passes alone.
+- One lesson per process: ``pytest lessons/03_price_log`` loads only that lesson's app into
+  Django and runs its tests here. Asked for several lessons (or for everything), pytest runs
+  each lesson in a child process of its own (workshop/lesson_processes.py) and the kit's own
+  tests (tests/) here, with every reference lesson loaded.
+- A lesson that fails to load (a syntax error, a bad import) is reported as one failing test,
+  "the lesson loads", naming the line to fix.
+- An endless loop is stopped (workshop/watchdog.py): while the lesson loads, and in each test
+  after `timeout` seconds (10, see pyproject.toml; a test may ask for more with
+  ``@pytest.mark.timeout(seconds)``), naming the line where it was spinning.
 - An unfinished part (``raise NotImplementedError("TODO ...")``) fails with a short "not done
   yet" line instead of a traceback.
 - Every run records its results, which ``python -m workshop`` shows on the board.
 """
 
+import json
 import os
+import subprocess
 import sys
 import traceback
-import weakref
+from argparse import SUPPRESS
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from workshop import course, results
-from workshop.testing import restored_receivers
+from workshop import course, lesson_processes, overlay, results, watchdog
+from workshop.lesson_processes import PLAN
 
 SOLUTIONS_OPTION = "--solutions"
+# Set on the re-run of a pytest whose lesson raised while Django loaded it (see below).
+NOT_LOADED_OPTION = "--lessons-that-failed-to-load"
+NOT_LOADED = pytest.StashKey[dict]()  # {slug: why}: the lessons this process could not load
+LOAD_TIMEOUT = 10  # seconds for Django to load the lessons: longer is an endless loop
+# A browser test starts Chromium, which a busy laptop may take seconds to do.
+BROWSER_TIMEOUT = 30
+LOAD_NOTICE_AFTER = 2  # seconds: then say what is loading, rather than show a blank screen
 
 
 def pytest_addoption(parser):
@@ -31,74 +45,159 @@ def pytest_addoption(parser):
         action="store_true",
         help="check the reference solutions in solutions/ instead of your code in lessons/",
     )
+    parser.addoption(NOT_LOADED_OPTION, default="{}", help=SUPPRESS)
+    parser.addini("timeout", "seconds a test may run before it is stopped", default="10")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    # This runs before output capturing and before pytest-django starts Django, so the
-    # environment set here decides which lessons Django loads, and from where.
+    # This runs before output capturing and before pytest-django starts Django, so it decides
+    # which lessons Django loads, and from where.
     options = parser.parse_known_args(args)
-    os.environ[course.TARGET_ENV] = "solutions" if options.solutions else "mine"
-    os.environ[course.LESSONS_ENV] = ",".join(
-        lesson.slug for lesson in lessons_named_by(options.file_or_dir)
-    )
-    os.environ[course.UNDER_TEST_ENV] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
-    start_django_or_restart_without_the_broken_lesson()
+    target = "solutions" if options.solutions else "mine"
+    plan = lesson_processes.plan(options.file_or_dir, early_config.invocation_params, target)
+    early_config.stash[lesson_processes.PLAN] = plan
+    args[:] = plan.rewritten(args, options.file_or_dir)
+    not_loaded = json.loads(options.lessons_that_failed_to_load)
+    for lesson in plan.here:
+        if lesson.slug not in not_loaded and (error := syntax_error(lesson, target)):
+            not_loaded[lesson.slug] = error
+    early_config.stash[NOT_LOADED] = not_loaded
+    loading = [lesson for lesson in plan.here if lesson.slug not in not_loaded]
+    course.select(loading, target, for_tests=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "workshop.settings")
+    start_django(early_config, loading, not_loaded)
     return (yield)
 
 
-def lessons_named_by(paths):
-    """The lessons under the paths given on the command line; all of them if none are."""
-    named = set()
-    for arg in paths or []:
-        path = Path(arg.split("::")[0]).resolve()
-        lesson = course.lesson_for_path(path)
-        if lesson is not None:
-            named.add(lesson)
-        elif course.LESSONS_DIR.is_relative_to(path) or path.is_relative_to(course.LESSONS_DIR):
-            return course.lessons()  # The repository, or lessons/ itself.
-    return sorted(named, key=lambda lesson: lesson.number) or course.lessons()
+def syntax_error(lesson, target):
+    """`file:line: SyntaxError: message` for the first module of the lesson that does not
+    compile, else None. Found before Django starts, this costs no re-run (see start_django)."""
+    seen = set()
+    for folder in map(Path, overlay.search_path(lesson, target == "solutions")):
+        for path in sorted(folder.rglob("*.py")):
+            name = path.relative_to(folder)
+            if name in seen or path.name.startswith("test_") or path.name == "conftest.py":
+                continue
+            seen.add(name)
+            try:
+                compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+            except SyntaxError as error:
+                return f"{course.relative(path)}:{error.lineno}: SyntaxError: {error.msg}"
+            except ValueError as error:  # Null bytes in the file.
+                return f"{course.relative(path)}:1: {type(error).__name__}: {error}"
+    return None
 
 
-def start_django_or_restart_without_the_broken_lesson():
+def start_django(config, loading, not_loaded):
+    """django.setup(), watched for endless loops; if a lesson raises, re-run without it.
+
+    Django cannot be set up twice in one process, and a test process has nothing else to do
+    once its lesson is broken: the same pytest runs again, in a child process, with that lesson
+    left out (its tests then show as one failing test), and this process exits as it does.
+    """
     import django
 
-    try:
-        django.setup()
-    except Exception as error:
-        lesson, message = blame(error)
-        if lesson is None or not restarting_is_safe():
-            raise
-        broken = course.broken_lessons() | {lesson.slug: message}
-        os.environ[course.BROKEN_ENV] = results.dumps(broken)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+    def notice():
+        names = ", ".join(lesson.slug for lesson in loading)
+        print(f"Loading {names} into Django...", file=sys.stderr, flush=True)
+
+    stop = partial(stop_loading, config, not_loaded)
+    # Only a line of the lesson's own that is still running counts as an endless loop: a slow
+    # first start (imports compiling) goes on.
+    with watchdog.deadline(
+        LOAD_TIMEOUT,
+        stop,
+        notice=notice if loading else None,
+        notice_after=LOAD_NOTICE_AFTER,
+        innermost=True,
+    ):
+        try:
+            django.setup()
+        except Exception as error:
+            lesson, message = blame(error)
+            if lesson is None:
+                raise  # Not a lesson's file: the shop or the kit itself is broken.
+            not_loaded = {**not_loaded, lesson.slug: message}
+    if not_loaded != config.stash[NOT_LOADED]:
+        sys.exit(run_again_without(config, not_loaded))
+
+
+def run_again_without(config, not_loaded):
+    """Run the same pytest in a child process, with these lessons not loaded; its exit code."""
+    args = [arg for arg in config.invocation_params.args if not arg.startswith(NOT_LOADED_OPTION)]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *args,
+        f"{NOT_LOADED_OPTION}={json.dumps(not_loaded)}",
+    ]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return subprocess.run(command, cwd=config.invocation_params.dir).returncode
+
+
+def stop_loading(config, not_loaded, where):
+    """The watchdog's call when loading the lessons outlasts LOAD_TIMEOUT."""
+    lesson = course.lesson_for_path(course.ROOT / where.rpartition(":")[0]) if where else None
+    if lesson is None:  # Slow, but not in a lesson's own line (a cold start): let it go on.
+        return
+    recorder = results.Recorder(course.selection().target, not_loaded)
+    stop_the_lesson(config, recorder, lesson, where)
+
+
+def stop_the_lesson(config, recorder, lesson, where):
+    """Report a lesson whose loading was stopped in an endless loop, and end the process."""
+    message = f"{where}: still running after {LOAD_TIMEOUT} s: an endless loop?"
+    recorder.stopped(lesson, None, message, where)
+    say(config, f"Lesson {lesson.slug} could not be loaded: {message}\nFix that line first.")
+    os._exit(1)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    # Importing a test module imports the lesson's modules it tests: watched like loading.
+    lesson = course.lesson_for_path(collector.path)
+    if not isinstance(collector, pytest.Module) or lesson is None:
+        return (yield)
+    recorder = collector.config.pluginmanager.get_plugin("workshop-results")
+
+    def stop(where):
+        if where is not None:
+            stop_the_lesson(collector.config, recorder, lesson, where)
+
+    def notice():
+        say(collector.config, f"Loading {course.relative(collector.path)}...")
+
+    with watchdog.deadline(
+        LOAD_TIMEOUT, stop, notice=notice, notice_after=LOAD_NOTICE_AFTER, innermost=True
+    ):
+        return (yield)
+
+
+def say(config, text):
+    """Print to the terminal, even while pytest captures the output."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if capture is None:  # Before pytest starts capturing.
+        print(text, file=sys.stderr, flush=True)
+        return
+    with capture.global_and_fixture_disabled():
+        print(text, file=sys.stderr, flush=True)
 
 
 def blame(error):
     """The lesson whose file raised this error, and a one-line account of it."""
     if isinstance(error, SyntaxError) and error.filename:
         lesson = course.lesson_for_path(Path(error.filename))
-        where = f"{short_path(error.filename)}:{error.lineno}"
+        where = f"{course.relative(error.filename)}:{error.lineno}"
         return lesson, f"{where}: SyntaxError: {error.msg}"
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         lesson = course.lesson_for_path(Path(frame.filename))
         if lesson is not None:
-            where = f"{short_path(frame.filename)}:{frame.lineno}"
+            where = f"{course.relative(frame.filename)}:{frame.lineno}"
             return lesson, f"{where}: {type(error).__name__}: {error}"
     return None, ""
-
-
-def restarting_is_safe():
-    # Only a pytest started from the command line may replace its own process.
-    return Path(sys.argv[0]).name in {"pytest", "py.test", "__main__.py"}
-
-
-def short_path(filename):
-    path = Path(filename).resolve()
-    return str(path.relative_to(course.ROOT)) if path.is_relative_to(course.ROOT) else str(path)
 
 
 class BrokenLessonModule(pytest.Module):
@@ -109,21 +208,32 @@ class BrokenLessonModule(pytest.Module):
 class BrokenLessonItem(pytest.Item):
     def runtest(self):
         lesson = course.lesson_for_path(self.path)
-        raise results.LessonLoadError(course.broken_lessons()[lesson.slug])
+        raise results.LessonLoadError(self.config.stash[NOT_LOADED][lesson.slug])
 
     def repr_failure(self, excinfo):
         return (
             f"Lesson {self.path.parent.name} could not be loaded, so its tests did not run.\n"
-            f"{excinfo.value}\nFix that line first; the other lessons were checked as usual."
+            f"{excinfo.value}\nFix that line first."
         )
 
     def reportinfo(self):
         return self.path, None, "the lesson loads"
 
 
+def pytest_collect_directory(path, parent):
+    lesson = course.lesson_for_path(path)
+    if lesson is None or path != lesson.folder or lesson in parent.config.stash[PLAN].children:
+        return None
+    if lesson.slug in parent.config.stash[NOT_LOADED]:
+        # A plain directory, not a package: pytest would import its __init__.py, which may
+        # be what raises.
+        return pytest.Dir.from_parent(parent, path=path)
+    return None
+
+
 def pytest_pycollect_makemodule(module_path, parent):
     lesson = course.lesson_for_path(module_path)
-    if lesson is None or lesson.slug not in course.broken_lessons():
+    if lesson is None or lesson.slug not in parent.config.stash[NOT_LOADED]:
         return None
     # The lesson's own tests cannot even be imported: one item stands in for all of them.
     if module_path.name == f"test_{lesson.package}.py":
@@ -150,24 +260,43 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if call.excinfo is not None and report.failed:
         report.learner_summary = results.summarize(item, call.excinfo)
-        summary = report.learner_summary
-        if summary["kind"] == "todo":
+        if report.learner_summary["kind"] == "todo":
+            summary = report.learner_summary
             report.longrepr = f"Not done yet: {summary['message']}  ({summary['where']})"
-        elif summary["kind"] == "timeout" and course.lesson_for_path(item.path):
-            # The next test would most likely loop too: stop instead of timing out again.
-            item.session.shouldstop = f"{item.name} ran too long: an endless loop? See above."
     return report
 
 
-def skip_the_final_garbage_collection(config):
-    # pytest collects garbage at the end of a session to report late "exception ignored"
-    # warnings: a tenth of a lesson check, and the process exits right after. Warnings raised
-    # while the tests run are still reported. (The key is pytest's own; without it, no harm.)
-    try:
-        from _pytest.unraisableexception import gc_collect_iterations_key
-    except ImportError:
-        return
-    config.stash[gc_collect_iterations_key] = 0
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    seconds = time_limit(item)
+    with watchdog.deadline(seconds, partial(stop_the_test, item, seconds)):
+        return (yield)
+
+
+def time_limit(item):
+    """Seconds this test may run: its timeout mark, else the `timeout` setting; None: no limit."""
+    if isinstance(item, lesson_processes.LessonRun):
+        return None  # The child process watches each of its tests itself.
+    if marker := item.get_closest_marker("timeout"):
+        return float(marker.args[0]) or None
+    limit = float(item.config.getini("timeout")) or None
+    if limit and item.get_closest_marker("browser"):
+        return max(limit, BROWSER_TIMEOUT)
+    return limit
+
+
+def stop_the_test(item, seconds, where):
+    """The watchdog's call when a test outlasts its timeout: report, then end the process."""
+    where = where or course.relative(item.path)
+    message = (
+        f"{item.name} was still running after {seconds:g} s, at {where}: an endless loop? "
+        "It was stopped, and the tests after it did not run."
+    )
+    if lesson := course.lesson_for_path(item.path):
+        recorder = item.config.pluginmanager.get_plugin("workshop-results")
+        recorder.stopped(lesson, item.name, message, where)
+    say(item.config, f"\n{message}")
+    os._exit(1)
 
 
 def pytest_runtest_setup(item):
@@ -176,48 +305,7 @@ def pytest_runtest_setup(item):
 
 
 def pytest_configure(config):
-    skip_the_final_garbage_collection(config)
     target = "solutions" if config.getoption(SOLUTIONS_OPTION) else "mine"
-    config.pluginmanager.register(results.Recorder(target), "workshop-results")
-
-
-@pytest.fixture(autouse=True)
-def only_this_lessons_receivers(request):
-    """A lesson's tests hear only that lesson's receivers, as when it runs on its own.
-
-    `pytest --solutions` loads every lesson into one Django: without this, lesson 02's welcome
-    email would land in lesson 04's outbox, and lesson 03's price log would add its queries to
-    other lessons' product saves. Receivers of the shop, Django and the kit stay connected.
-    """
-    lesson = course.lesson_for_path(request.path)
-    if lesson is None:  # The kit's own tests, under tests/: everything stays connected.
-        yield
-        return
-    others = {other.package for other in course.lessons()} - {lesson.package}
-    signals = list(loaded_django_signals())
-    with restored_receivers(*signals):
-        for signal in signals:
-            signal.receivers[:] = [
-                entry for entry in signal.receivers if receiver_package(entry[1]) not in others
-            ]
-            signal.sender_receivers_cache.clear()
-        yield
-
-
-def loaded_django_signals():
-    """Every Django Signal defined in an imported module named like `signals`."""
-    from django.dispatch import Signal
-
-    found = {}
-    for name, module in list(sys.modules.items()):
-        if name.rpartition(".")[2] == "signals" and module is not None:
-            for value in vars(module).values():
-                if isinstance(value, Signal):
-                    found[id(value)] = value
-    return found.values()
-
-
-def receiver_package(reference):
-    """The top-level package of a connected receiver ("welcome_email"), or "" if unknown."""
-    receiver = reference() if isinstance(reference, weakref.ReferenceType) else reference
-    return (getattr(receiver, "__module__", None) or "").partition(".")[0]
+    recorder = results.Recorder(target, config.stash[NOT_LOADED])
+    config.pluginmanager.register(recorder, "workshop-results")
+    config.pluginmanager.register(lesson_processes.Children(config, recorder), "workshop-children")

@@ -1,23 +1,25 @@
-"""What a test run found, lesson by lesson.
+"""What a test run found, lesson by lesson: the pytest side.
 
-Every pytest run records it: to the file named by WORKSHOP_REPORT (for `workshop check` and
-`workshop verify`) and, for your own code, under .workshop/results/ for the board.
+Every pytest run records its results: to the file named by WORKSHOP_REPORT (for `workshop check`
+and `workshop verify`) and, for a full check of your own code, to the board's per-lesson memory
+(workshop/progress.py).
 """
 
-import hashlib
 import json
 import os
 import re
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from workshop import course
+from workshop import course, progress
 
 REPORT_ENV = "WORKSHOP_REPORT"  # where to write this run's results as JSON
 NO_PROGRESS_ENV = "WORKSHOP_NO_PROGRESS"  # set by `verify`: its runs are not the learner's
-RESULTS_DIR = course.ROOT / ".workshop" / "results"
-LEARNER_FILE = re.compile(r"((?:lessons|solutions)/\d\d_\w+/[\w/]+\.py):(\d+)")
+LEARNER_FILE = re.compile(r"((?:lessons|solutions)[/\\]\d\d_\w+[/\\][\w/\\]+\.py):(\d+)")
+
+# For cli.py, which reads the board's memory: it lives in workshop/progress.py now.
+fingerprint = progress.fingerprint
+load_progress = progress.load
 
 
 class LessonLoadError(Exception):
@@ -31,16 +33,6 @@ def dumps(data):
 def is_todo(error):
     """True for the `raise NotImplementedError("TODO ...")` that marks an unfinished part."""
     return isinstance(error, NotImplementedError) and str(error).startswith("TODO")
-
-
-def fingerprint(lesson):
-    """A hash of the lesson's code and tests: a recorded result is stale once it changes."""
-    digest = hashlib.sha256()
-    for path in sorted(lesson.folder.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".html", ".txt", ".json", ".toml"}:
-            digest.update(str(path.relative_to(lesson.folder)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @cache
@@ -58,9 +50,9 @@ def learner_location(traceback, item):
     for entry in reversed(traceback):
         path = Path(entry.path).resolve()
         if path in edited:
-            return f"{path.relative_to(course.ROOT)}:{entry.lineno + 1}"
+            return f"{course.relative(path)}:{entry.lineno + 1}"
         if in_test is None and path == item.path.resolve():
-            in_test = f"{item.path.relative_to(course.ROOT)}:{entry.lineno + 1}"
+            in_test = f"{course.relative(item.path)}:{entry.lineno + 1}"
     return in_test
 
 
@@ -74,11 +66,6 @@ def summarize(item, excinfo):
     elif isinstance(error, AssertionError):
         # Keep the message written for the learner; drop pytest's `assert x == y` introspection.
         kind, message = "assertion", str(error).split("\nassert ")[0].strip()
-    elif type(error).__name__ == "Failed" and "Timeout" in str(error):
-        kind, message = (
-            "timeout",
-            ("This test ran too long and was stopped: is there an endless loop in your code?"),
-        )
     elif type(error).__name__ == "Failed":  # pytest.fail("...") in a test: a failed check.
         kind, message = "assertion", str(error)
     else:
@@ -91,11 +78,13 @@ def summarize(item, excinfo):
 class Recorder:
     """A pytest plugin that gathers each lesson's results and saves them at the end."""
 
-    def __init__(self, target):
+    def __init__(self, target, broken=None):
         self.target = target
         self.tests = []
         self.collect_errors = []
-        self.incomplete = set()
+        self.broken = dict(broken or {})  # {slug: why it could not be loaded}
+        self.incomplete = set()  # lessons only partly run (-k, deselected tests)
+        self.run_elsewhere = set()  # lessons run by a child process, which saved their progress
 
     def pytest_runtest_logreport(self, report):
         if report.when != "call" and report.passed:
@@ -103,7 +92,7 @@ class Recorder:
         if report.when == "teardown" and report.skipped:
             return
         lesson = course.lesson_for_path(Path(report.fspath))
-        if lesson is None:
+        if lesson is None or lesson.slug in self.run_elsewhere:
             return
         summary = getattr(report, "learner_summary", None) or {}
         self.tests.append(
@@ -124,11 +113,12 @@ class Recorder:
         text = str(report.longrepr)
         errors = [line[2:].strip() for line in text.splitlines() if line.startswith("E ")]
         spots = LEARNER_FILE.findall(text)
+        where = f"{Path(spots[-1][0]).as_posix()}:{spots[-1][1]}" if spots else None
         self.collect_errors.append(
             {
                 "lesson": lesson.slug if lesson else None,
                 "message": errors[-1] if errors else text.strip().splitlines()[-1],
-                "where": ":".join(spots[-1]) if spots else report.fspath,
+                "where": where or course.relative(report.fspath),
             }
         )
 
@@ -137,10 +127,41 @@ class Recorder:
             if lesson := course.lesson_for_path(item.path):
                 self.incomplete.add(lesson.slug)
 
+    def add_child_report(self, lesson, data):
+        """Take in what a child process found for one lesson (it saved its own progress)."""
+        self.run_elsewhere.add(lesson.slug)
+        self.tests += data.get("tests", [])
+        self.collect_errors += data.get("collect_errors", [])
+        self.broken |= data.get("broken", {})
+
+    def stopped(self, lesson, name, message, where, kind="timeout"):
+        """A test the watchdog stopped, then save: the process ends right after.
+
+        name=None: the lesson's loading was stopped; it shows as the failing test
+        "the lesson loads", as a lesson that raises while loading does.
+        """
+        if name is None:
+            self.broken[lesson.slug] = message
+            name, kind = "the lesson loads", "broken"
+        self.tests.append(
+            {
+                "lesson": lesson.slug,
+                "name": name,
+                "outcome": "failed",
+                "kind": kind,
+                "message": message,
+                "where": where,
+            }
+        )
+        self.save(partial=False)
+
     def pytest_sessionfinish(self, session):
+        partial = session.shouldfail or session.shouldstop or session.config.option.keyword
+        self.save(partial=bool(partial))
+
+    def save(self, partial):
         if path := os.environ.get(REPORT_ENV):
             Path(path).write_text(dumps(self.as_dict()), encoding="utf-8")
-        partial = session.shouldfail or session.shouldstop or session.config.option.keyword
         if self.target == "mine" and not partial and not os.environ.get(NO_PROGRESS_ENV):
             self.save_progress()
 
@@ -149,26 +170,21 @@ class Recorder:
             "target": self.target,
             "tests": self.tests,
             "collect_errors": self.collect_errors,
-            "broken": course.broken_lessons(),
+            "broken": self.broken,
         }
 
     def save_progress(self):
         """Keep each fully checked lesson's result for the board."""
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         ran = {test["lesson"] for test in self.tests}
         ran |= {error["lesson"] for error in self.collect_errors if error["lesson"]}
-        ran |= set(course.broken_lessons())
-        for slug in ran - self.incomplete:
-            lesson = course.find(slug)
-            tests = [test for test in self.tests if test["lesson"] == slug]
-            record = {
-                "fingerprint": fingerprint(lesson),
-                "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "tests": tests,
-                "collect_errors": [e for e in self.collect_errors if e["lesson"] == slug],
-                "broken": course.broken_lessons().get(slug),
-            }
-            (RESULTS_DIR / f"{slug}.json").write_text(dumps(record), encoding="utf-8")
+        ran |= set(self.broken)
+        for slug in ran - self.incomplete - self.run_elsewhere:
+            progress.save(
+                course.find(slug),
+                tests=[test for test in self.tests if test["lesson"] == slug],
+                collect_errors=[e for e in self.collect_errors if e["lesson"] == slug],
+                broken=self.broken.get(slug),
+            )
 
 
 def outcome_of(report):
@@ -182,12 +198,3 @@ def skip_reason(report):
     if report.skipped and isinstance(report.longrepr, tuple):
         return report.longrepr[2].removeprefix("Skipped: ")
     return None
-
-
-def load_progress(lesson):
-    """The last recorded result for the learner's code, or None if there is none."""
-    path = RESULTS_DIR / f"{lesson.slug}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None

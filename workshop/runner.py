@@ -72,7 +72,8 @@ def run_lesson(
     """
     with tempfile.TemporaryDirectory(prefix="workshop-") as scratch:
         report = Path(scratch) / "report.json"
-        env = {**os.environ, results.REPORT_ENV: str(report)}
+        # The child's output is read as UTF-8 on every platform (Windows' pipes default to cp1252).
+        env = {**os.environ, results.REPORT_ENV: str(report), "PYTHONIOENCODING": "utf-8"}
         if not record_progress:
             env[results.NO_PROGRESS_ENV] = "1"
         try:
@@ -81,24 +82,36 @@ def run_lesson(
                 cwd=root or course.ROOT,
                 env=env,
                 capture_output=True,
-                text=True,
+                encoding="utf-8",
+                errors="replace",
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired:
             return Run(
                 lesson,
                 target,
-                problem=f"The tests did not finish within {timeout} s, so they were stopped. "
-                "Is there an endless loop where the lesson's code is loaded (apps.py)?",
+                problem=f"The tests did not finish within {timeout} s, so they were stopped.",
             )
         if not report.is_file():
             output = (finished.stdout + finished.stderr).strip().splitlines()
             return Run(lesson, target, problem="\n".join(output[-15:]) or "pytest crashed.")
         data = json.loads(report.read_text(encoding="utf-8"))
-    return Run(
+    run = Run(
         lesson=lesson,
         target=target,
         tests=[test for test in data["tests"] if test["lesson"] == lesson.slug],
         collect_errors=[e for e in data["collect_errors"] if e["lesson"] == lesson.slug],
         broken=data["broken"].get(lesson.slug),
+    )
+    if not (run.tests or run.collect_errors or run.broken):
+        run.problem = no_tests_ran(lesson, Path(root or course.ROOT), extra)
+    return run
+
+
+def no_tests_ran(lesson, root, extra):
+    if any((root / "lessons" / lesson.slug).glob("test_*.py")):
+        return f"No test of lesson {lesson.number:02d} matched {' '.join(extra)}."
+    return (
+        f"lessons/{lesson.slug} has no test file. "
+        f"`python -m workshop reset {lesson.number}` puts the lesson's files back."
     )

@@ -12,7 +12,6 @@ import asyncio
 import email
 import email.policy
 import threading
-import time
 
 from aiosmtpd.controller import Controller
 
@@ -99,11 +98,3 @@ class SMTPServer:
 
     def __exit__(self, *exc_info):
         self.stop()
-
-
-def wait_until(condition, timeout=5.0, interval=0.01):
-    """Poll `condition` until it is true or `timeout` passes; return its last value."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()) and time.monotonic() < deadline:
-        time.sleep(interval)
-    return result

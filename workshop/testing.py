@@ -1,5 +1,6 @@
 """Small helpers the lessons' tests share."""
 
+import time
 from contextlib import contextmanager
 
 
@@ -32,5 +33,21 @@ def restored_receivers(*signals):
         yield
     finally:
         for signal, receivers in saved.items():
-            signal.receivers[:] = receivers
-            signal.sender_receivers_cache.clear()
+            with signal.lock:  # As Signal.connect() and disconnect() change the list.
+                signal.receivers[:] = receivers
+                signal.sender_receivers_cache.clear()
+
+
+def wait_until(condition, timeout=5.0, what=None, interval=0.01):
+    """Poll condition() until it returns something true, and return that.
+
+    After `timeout` seconds: raise TimeoutError("<what> within <timeout> s") if `what` is given,
+    else return the last (false) value. Polls every `interval` seconds: short, so that a test
+    ends as soon as what it waits for has happened.
+    """
+    deadline = time.monotonic() + timeout
+    while not (result := condition()) and time.monotonic() < deadline:
+        time.sleep(interval)
+    if not result and what is not None:
+        raise TimeoutError(f"{what} within {timeout} s")
+    return result

@@ -19,7 +19,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from contextlib import closing
@@ -27,6 +26,7 @@ from contextlib import closing
 import pytest
 
 from workshop import course
+from workshop.testing import wait_until
 
 SERVERS = {  # name: (environment variable, display name, default port)
     "postgres": ("WORKSHOP_SCALEOUT_DATABASE_URL", "PostgreSQL", 5432),
@@ -62,15 +62,6 @@ def free_port():
     with closing(socket.socket()) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.05)
-    raise TimeoutError(f"{what} within {timeout} s")
 
 
 @pytest.fixture
@@ -236,8 +227,9 @@ class Shop:
 def shop_environment(database_url, broker_url, channel_layer_url, smtp):
     """The environment variables that point every process of the shop at the same servers."""
     environment = {
-        **os.environ,  # The lessons to load (WORKSHOP_TARGET, WORKSHOP_LESSONS), PATH, ...
-        "DJANGO_SETTINGS_MODULE": "shop.settings",
+        **os.environ,  # PATH, ...
+        "DJANGO_SETTINGS_MODULE": "workshop.settings",
+        course.TARGET_ENV: course.selected_target(),  # Every lesson, as this run checks them
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": broker_url,
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",

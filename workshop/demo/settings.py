@@ -6,9 +6,9 @@ port) before Django starts. Everything else is the shop's settings, plus the dem
 
 import os
 
-from shop.settings import *  # noqa: F403
-from shop.settings import INSTALLED_APPS
 from workshop.liveserver import SHARED_CHANNEL_LAYERS
+from workshop.settings import *  # noqa: F403
+from workshop.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "workshop.demo"]
 ROOT_URLCONF = "workshop.demo.urls"

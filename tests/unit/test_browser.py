@@ -1,0 +1,61 @@
+"""Finding a browser where there may be none, and Playwright's event loop on Windows."""
+
+import asyncio
+import sys
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import Error
+
+from workshop import browser
+
+
+class NoBrowserPlaywright:
+    """A Playwright that finds no downloaded Chromium and no Chrome or Edge."""
+
+    def __init__(self):
+        self.chromium = SimpleNamespace(executable_path="/nowhere/chrome", launch=self.launch)
+        self.channels_tried = []
+
+    def launch(self, channel=None, **options):
+        self.channels_tried.append(channel)
+        raise Error(f"{channel} is not installed")
+
+
+@pytest.fixture
+def no_chromium_on_disk(monkeypatch):
+    monkeypatch.delenv(browser.EXECUTABLE_ENV, raising=False)
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)
+
+
+def test_without_any_browser_a_test_is_skipped_in_one_line(no_chromium_on_disk, monkeypatch):
+    monkeypatch.setenv("CI", "")
+    playwright = NoBrowserPlaywright()
+
+    with pytest.raises(pytest.skip.Exception, match="no browser found") as skipped:
+        browser.start(playwright)
+
+    assert "\n" not in str(skipped.value)
+    assert playwright.channels_tried == browser.CHANNELS, "Chrome and Edge should be tried"
+
+
+def test_on_ci_a_missing_browser_fails(no_chromium_on_disk, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        browser.start(NoBrowserPlaywright())
+
+
+def test_on_windows_playwright_gets_the_proactor_policy_and_daphnes_comes_back(monkeypatch):
+    class ProactorPolicy(asyncio.DefaultEventLoopPolicy):
+        pass
+
+    selector_policy = asyncio.DefaultEventLoopPolicy()  # What Daphne leaves in place
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(asyncio, "WindowsProactorEventLoopPolicy", ProactorPolicy, raising=False)
+    asyncio.set_event_loop_policy(selector_policy)
+    try:
+        with browser.subprocess_capable_event_loops():
+            assert isinstance(asyncio.get_event_loop_policy(), ProactorPolicy)
+        assert asyncio.get_event_loop_policy() is selector_policy
+    finally:
+        asyncio.set_event_loop_policy(None)
