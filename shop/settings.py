@@ -128,7 +128,28 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                # A dict, not a bare URL, to pass redis-py's connection settings.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # The layer waits for messages with a blocking read of 5 s (BZPOPMIN);
+                        # redis-py 8 times every read out after 5 s unless told otherwise, and
+                        # an idle WebSocket died with "Timeout reading from ...". Longer than
+                        # the layer's wait, so a Redis that stops answering is still noticed.
+                        "socket_timeout": 15,
+                        # Every consumer borrows a connection to join its groups: a server
+                        # whose sockets connect at once borrows as many (redis-py allows 100,
+                        # then raises). Size it for the sockets one server holds.
+                        "max_connections": 2000,
+                    }
+                ],
+                # A connection leaves its groups on disconnect; a server that dies cannot say
+                # so, and its channel names stay in the groups until they expire. Daphne
+                # closes a WebSocket after a day (--websocket_timeout), and the live page
+                # reconnects: a day, no less, so that no open socket is dropped from a group.
+                "group_expiry": 24 * 60 * 60,
+            },
         }
     }
 else:
