@@ -105,11 +105,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite lets one connection write at a time, and the shop has several (a server's
     # threads, a worker thread). IMMEDIATE takes the write lock when a transaction starts, so
     # that writers queue up (for up to `timeout` seconds) rather than fail halfway with
-    # "database is locked"; WAL lets readers read while one writes.
+    # "database is locked". WAL lets readers read while one writes; with WAL, synchronous=NORMAL
+    # is as safe from corruption and spares each commit a wait for the disk (4 to 5 ms here).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -190,7 +191,9 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, with its sweep for expired messages made linear in the number
+    # of sockets (shop/channel_layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "shop.channel_layers.InMemoryChannelLayer"}}
 
 # Production mode (DJANGO_DEBUG=0): `python manage.py check --deploy` checks all of this.
 # The shop stands behind a proxy (nginx, a load balancer) that speaks HTTPS to browsers and
