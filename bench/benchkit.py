@@ -10,6 +10,8 @@ import socket
 import statistics
 import sys
 import tempfile
+import threading
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,9 +22,14 @@ sys.path.insert(0, str(ROOT))  # Run as a script: make `shop` and `workshop` imp
 def setup_django(*lessons, queue_writers=True, **environment):
     """Start Django with these lessons (packages, e.g. "price_log") on a fresh SQLite file.
 
-    queue_writers: start every transaction as a writer (IMMEDIATE), so that concurrent writers
-    wait for each other instead of failing. A transaction that stays open long (a task that
-    sends mail inside one) then holds up every other writer: pass False to measure around it.
+    The file is set up as the shop's settings set up SQLite: WAL, and every transaction a
+    writer from its start (IMMEDIATE), so that the threads beside the benchmark (a worker, a
+    server) wait for each other's writes instead of failing with "database is locked".
+    queue_writers=False starts them as readers (DEFERRED): a transaction that stays open long
+    (a task that sends mail inside one) then holds up no one, but other writers may fail.
+
+    From here on, a task that fails in a worker or a thread that dies fails the benchmark
+    (see record_errors_beside).
     """
     from workshop import course
 
@@ -41,16 +48,42 @@ def setup_django(*lessons, queue_writers=True, **environment):
     from django.core.management import call_command
 
     django.setup()
-    # Threads (a worker, a server) write beside the benchmark: WAL lets them read while one
-    # writes. synchronous=NORMAL, as usual with WAL: a commit does not wait for the disk
-    # (which here costs 4 to 5 ms, and would swamp what the benchmarks measure).
-    settings.DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE" if queue_writers else "DEFERRED",
-        "timeout": 20,
-    }
+    if not queue_writers:
+        settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] = "DEFERRED"
     call_command("migrate", verbosity=0)
+    record_errors_beside()
     return scratch
+
+
+# Errors beside the benchmark, in a worker thread, a server thread or a task, never reach the
+# code measured: a benchmark that ignored them would report the speed of work not done. Once
+# there is one, report() and save_figure() stop the benchmark with them instead.
+errors_beside = []
+
+
+def record_errors_beside():
+    from celery.signals import task_failure
+
+    def task_failed(sender=None, task_id=None, exception=None, **kwargs):
+        errors_beside.append(f"task {sender.name}[{task_id}] failed: {exception!r}")
+
+    def thread_died(args):
+        errors_beside.append(f"thread {args.thread.name} died: {args.exc_value!r}")
+
+    task_failure.connect(task_failed, weak=False)
+    threading.excepthook = thread_died
+
+
+def fail_on_errors_beside():
+    if errors_beside:
+        first = "\n".join(errors_beside[:3])
+        sys.exit(f"FAILED: {len(errors_beside)} errors beside the benchmark, first:\n{first}")
+
+
+def free_port():
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def milliseconds(samples):
@@ -61,6 +94,7 @@ def milliseconds(samples):
 
 
 def report(label, stats):
+    fail_on_errors_beside()
     print(f"{label:<40} p50 {stats['p50']:9.2f} ms   p99 {stats['p99']:9.2f} ms   (n={stats['n']})")
 
 
@@ -73,6 +107,7 @@ def port_open(host, port):
 
 
 def save_figure(figure, name):
+    fail_on_errors_beside()
     path = DOCS / name
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -12,10 +12,34 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# A workshop runs on laptops: a fixed development key, debug on, and local hosts only.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-events-workshop")
+
+def required_environment(name, what):
+    """The value of an environment variable production cannot run without."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not os.environ.get(name):
+        raise ImproperlyConfigured(f"DJANGO_DEBUG=0 (production) needs {name}: {what}.")
+    return os.environ[name]
+
+
+def environment_list(value):
+    """ "a.example, b.example" -> ["a.example", "b.example"]"""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# A workshop runs on laptops: debug on, a fixed development key, and local hosts only, with
+# nothing to set. DJANGO_DEBUG=0 is production: see "Production mode" further down.
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+if DEBUG:
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-events-workshop")
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+else:
+    SECRET_KEY = required_environment("DJANGO_SECRET_KEY", "50 or more random characters")
+    ALLOWED_HOSTS = environment_list(
+        required_environment("DJANGO_ALLOWED_HOSTS", "the site's host names, comma-separated")
+    )
+# Origins (scheme://host[:port]) of other sites whose pages may POST forms to this one.
+CSRF_TRUSTED_ORIGINS = environment_list(os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", ""))
 
 INSTALLED_APPS = [
     "daphne",  # First, so that `runserver` serves ASGI (HTTP and WebSockets).
@@ -31,6 +55,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, served by the ASGI app itself (WhiteNoise: right after SecurityMiddleware,
+    # before anything that would do work for a request that only wants a file).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -64,6 +91,17 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=0
     ),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite lets one connection write at a time, and the shop has several (a server's
+    # threads, a worker thread). IMMEDIATE takes the write lock when a transaction starts, so
+    # that writers queue up (for up to `timeout` seconds) rather than fail halfway with
+    # "database is locked". WAL lets readers read while one writes; with WAL, synchronous=NORMAL
+    # is as safe from corruption and spares each commit a wait for the disk (4 to 5 ms here).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -118,11 +156,74 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                # A dict, not a bare URL, to pass redis-py's connection settings.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # The layer waits for messages with a blocking read of 5 s (BZPOPMIN);
+                        # redis-py 8 times every read out after 5 s unless told otherwise, and
+                        # an idle WebSocket died with "Timeout reading from ...". Longer than
+                        # the layer's wait, so a Redis that stops answering is still noticed.
+                        "socket_timeout": 15,
+                        # Every consumer borrows a connection to join its groups: a server
+                        # whose sockets connect at once borrows as many (redis-py allows 100,
+                        # then raises). Size it for the sockets one server holds.
+                        "max_connections": 2000,
+                    }
+                ],
+                # A connection leaves its groups on disconnect; a server that dies cannot say
+                # so, and its channel names stay in the groups until they expire. Daphne
+                # closes a WebSocket after a day (--websocket_timeout), and the live page
+                # reconnects: a day, no less, so that no open socket is dropped from a group.
+                "group_expiry": 24 * 60 * 60,
+            },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, with its sweep for expired messages made linear in the number
+    # of sockets (shop/channel_layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "shop.channel_layers.InMemoryChannelLayer"}}
+
+# Production mode (DJANGO_DEBUG=0): `python manage.py check --deploy` checks all of this.
+# The shop stands behind a proxy (nginx, a load balancer) that speaks HTTPS to browsers and
+# HTTP to Daphne.
+if not DEBUG:
+    # The proxy says a request came over HTTPS in this header (and must remove it from the
+    # requests it forwards: a client could send it too).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Browsers remember to use HTTPS only. Start with an hour; once every page and subdomain
+    # works over HTTPS, raise it to a year (31536000).
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = os.environ.get("DJANGO_HSTS_PRELOAD") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading puts the domain in the browsers' own lists, for good: a decision for the
+        # domain's owner (https://hstspreload.org), not a default.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # `python manage.py collectstatic` copies every app's static files here, and WhiteNoise
+    # serves them from here. (With DEBUG on, it serves them from the apps' static/ folders.)
+    STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
+    # collectstatic puts a hash in each name (live.3f2a1c.js): browsers may cache it for good.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+# WebSocket handshakes are not covered by CSRF protection: shop/asgi.py lets one through only
+# if its Origin header is one of these. With DEBUG on, the local host names, on any scheme and
+# port (runserver, the tests' live servers, the React client's dev server). In production,
+# exact origins, scheme, host and port: HTTPS on the allowed hosts, and the trusted origins.
+if DEBUG:
+    WEBSOCKET_ALLOWED_ORIGINS = ALLOWED_HOSTS  # A pattern without a scheme matches any port.
+else:
+    WEBSOCKET_ALLOWED_ORIGINS = [
+        *(f"https://{host}" for host in ALLOWED_HOSTS),
+        *CSRF_TRUSTED_ORIGINS,
+    ]
 
 LOGGING = {
     "version": 1,

@@ -3,10 +3,10 @@
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .forms import SignupForm
+from .forms import OrderForm, SignupForm
 from .models import Order, OrderLine, Product
 
 
@@ -20,13 +20,18 @@ def signup(request):
         user = form.save()  # post_save(User, created=True): lesson 02's welcome email.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")
-    return render(request, "shop/signup.html", {"form": form})
+    # The form again, with what is wrong next to each field (400 for a form that was refused).
+    status = 400 if form.is_bound else 200
+    return render(request, "shop/signup.html", {"form": form}, status=status)
 
 
 @login_required
 @require_POST
 def place_order(request):
-    product = get_object_or_404(Product, pk=request.POST.get("product"))
+    form = OrderForm(request.POST)
+    if not form.is_valid():  # No product, not a number, or no product with that id.
+        return render(request, "shop/order_refused.html", {"form": form}, status=400)
+    product = form.cleaned_data["product"]
     with transaction.atomic():
         order = Order.objects.create(owner=request.user)  # lesson 04 queues its report.
         OrderLine.objects.create(order=order, product=product, unit_price=product.price)

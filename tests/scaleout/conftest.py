@@ -144,11 +144,11 @@ class Shop:
     def log(self, name):
         return (self.log_dir / f"{name}.log").read_text()
 
-    def start_daphne(self, name):
+    def start_daphne(self, name, *options):
         """A Daphne process serving the shop; returns its port once it accepts connections."""
         port = free_port()
         process = self.start(
-            name, "daphne", "-b", "127.0.0.1", "-p", str(port), "shop.asgi:application"
+            name, "daphne", "-b", "127.0.0.1", "-p", str(port), *options, "shop.asgi:application"
         )
 
         def accepting():
