@@ -1,9 +1,17 @@
 """Fixtures for lesson 05: a fresh channel layer, and the headers of a browser's WebSocket."""
 
 import pytest
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
 from django.test import Client
+
+from channels_push.testing import (
+    BrokenLayer,
+    recording_unawaited_coroutines,
+    retire,
+    stale_sends,
+)
 
 
 @pytest.fixture
@@ -15,8 +23,13 @@ def anyio_backend():
 @pytest.fixture
 def channel_layer(settings):
     """A fresh in-memory channel layer: no groups or messages left over from another test."""
+    previous = channel_layers.backends.get(DEFAULT_CHANNEL_LAYER)
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    return get_channel_layer()
+    layer = get_channel_layer()
+    stale_sends.clear()
+    if previous is not None and previous is not layer:
+        retire(previous)  # Code that kept it (fetched at import) is told so.
+    return layer
 
 
 def browser_headers(user=None):
@@ -49,3 +62,16 @@ def bob(channel_layer, other_customer):
 def pytest_collection_modifyitems(items):
     # The browser tests check every step at once: run them after the steps' own tests.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def layer_down(channel_layer):
+    """The channel layer, down: every group_send raises, as it does when Redis is unreachable."""
+    return BrokenLayer(channel_layer)
+
+
+@pytest.fixture(autouse=True)
+def _unawaited_coroutines():
+    # A coroutine called without `await` does nothing but warn: the tests' messages say which.
+    with recording_unawaited_coroutines():
+        yield
