@@ -25,11 +25,13 @@ from channels_push.testing import (
     group_send,
     handshake,
     members,
+    never_awaited_hint,
     next_message,
     pushing,
     recording_joins,
     recording_sends,
     saving,
+    short,
 )
 from shop.asgi import application
 from shop.models import Order, PriceChange
@@ -116,9 +118,9 @@ async def test_a_connection_joins_prices_and_its_users_group(alice, customer, ch
 
     expected = {groups.PRICES: 1, groups.for_user(customer.pk): 1}
     assert joined, (
-        "alice's connection joined no group. Channels joins a class attribute `groups` before "
-        "connect(), but groups that you set in connect() you join yourself: "
-        "await self.channel_layer.group_add(group, self.channel_name). See TODO 2."
+        f"alice's connection joined no group. {never_awaited_hint()}Channels joins a class "
+        "attribute `groups` before connect(), but groups that you set in connect() you join "
+        "yourself: await self.channel_layer.group_add(group, self.channel_name). See TODO 2."
     )
     assert joined == expected, (
         f"alice's connection should be in the groups {expected} (group: connections), "
@@ -248,7 +250,7 @@ async def answered_with_errors(headers, frames, see):
             await socket.send(frame)
             answer = await socket.receive("an error frame", see=see)
             assert is_error_frame(answer), (
-                f'The client sent {frame!r}: it should be answered with {{"type": "error", '
+                f'The client sent {short(frame)}: it should be answered with {{"type": "error", '
                 f'"error": "<what went wrong>"}}, not {answer}. See {see}.'
             )
         await socket.send(PING)
@@ -303,7 +305,18 @@ def test_a_new_price_change_is_broadcast_to_prices(channel_layer, mug, tea):
     assert heard == expected, (
         f"Saving two new PriceChanges (tea, then the mug) should send {expected} to the group "
         f"{groups.PRICES!r}; it sent {heard or 'nothing'}. {inbox.why_nothing(heard)}"
-        "See TODO 6 in receivers.py."
+        f"{not_strings(heard)}See TODO 6 in receivers.py."
+    )
+
+
+def not_strings(messages):
+    prices = [m.get(key) for m in messages for key in ("old_price", "new_price") if key in m]
+    wrong = [price for price in prices if not isinstance(price, str)]
+    if not wrong:
+        return ""
+    return (
+        f'Prices must be strings with two decimals ("4.20"); these are not: {wrong}. JSON '
+        "has no decimal type, and a float turns 9.50 into 9.5. "
     )
 
 

@@ -106,6 +106,12 @@ def consumer_failed(error, when, see):
             "run on the event loop: await the channel layer's methods directly (no "
             "async_to_sync), and reach the database only through database_sync_to_async."
         )
+    if "No handler for message type" in str(error):
+        pytest.fail(
+            f"The consumer raised {text} {when}: Channels calls the method named after a "
+            "message's type, dots made underscores: price.changed -> price_changed(), "
+            "report.sent -> report_sent(). See TODO 3 in consumers.py."
+        )
     pytest.fail(f"The consumer raised {text} {when}; the socket died with it. See {see}.")
 
 
@@ -317,6 +323,14 @@ def saving(when="when a PriceChange was saved"):
             "5.2): pass a lambda or a def instead. See TODO 6 in receivers.py."
         )
     except TypeError as error:
+        if "callback must be a callable" in str(error):
+            pytest.fail(
+                f"Raised {when}: TypeError: {str(error).rstrip('.')}. on_commit() takes a "
+                "function to call later, on_commit(lambda: send_to_group(group, message), "
+                "robust=True); "
+                "on_commit(send_to_group(...)) sends at once and hands on_commit the result, "
+                "None. See TODO 6 in receivers.py."
+            )
         pytest.fail(
             f"Pushing raised TypeError {when}: {error}{where_in_lesson(error)}. Group names "
             "are ASCII letters, digits, '-', '_' and '.': use groups.PRICES and "
