@@ -1,10 +1,12 @@
 """Fixtures for lesson 05: a fresh channel layer, and the headers of a browser's WebSocket."""
 
+from importlib import import_module
+
 import pytest
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
-from django.test import Client
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from channels_push.testing import (
     BrokenLayer,
@@ -37,11 +39,19 @@ def browser_headers(user=None):
     the session cookie of the user it is logged in as (if any)."""
     headers = [(b"origin", b"http://testserver")]
     if user is not None:
-        client = Client()
-        client.force_login(user)  # A real session, in the database, as logging in makes.
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        headers.append((b"cookie", f"{cookie.key}={cookie.value}".encode()))
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_of(user)}".encode()))
     return headers
+
+
+def session_of(user):
+    """The key of a real session in the database, holding what django.contrib.auth's login()
+    stores (Client.force_login() does the same, and more that these tests do not need)."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from channels_push.testing import (
     PATH,
     TIMEOUT,
     Inbox,
+    attempt,
     closed,
     connected,
     consumer_failed,
@@ -39,8 +40,9 @@ from shop.signals import order_report_sent
 
 # Real commits: the consumer reads the session from another thread, and the receivers push
 # only when a transaction commits. Naming the apps whose tables the tests use keeps the
-# database reset after each test quick.
-APPS = ["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions", "shop"]
+# database reset after each test quick (without contenttypes, Django does not re-create the
+# content types and permissions before every test).
+APPS = ["django.contrib.auth", "django.contrib.sessions", "shop"]
 pytestmark = pytest.mark.django_db(transaction=True, available_apps=APPS)
 
 PING, PONG = '{"type": "ping"}', {"type": "pong"}
@@ -68,13 +70,13 @@ def is_error_frame(frame):
 @pytest.mark.anyio
 async def test_an_anonymous_connection_is_accepted_then_closed_with_4401(anonymous):
     communicator = WebsocketCommunicator(application, PATH, headers=anonymous)
-    try:
-        first = await handshake(communicator)
-        then = await next_message(communicator) if first["type"] == "websocket.accept" else None
-    except Exception as error:
+    first, error = await attempt(handshake(communicator))
+    then = None
+    if not error and first["type"] == "websocket.accept":
+        then, error = await attempt(next_message(communicator))
+    await closed(communicator)
+    if error:
         consumer_failed(error, "when an anonymous visitor connected", see="TODO 1")
-    finally:
-        await closed(communicator)
 
     assert first["type"] == "websocket.accept", (
         "The consumer closed an anonymous connection before accepting it: that refuses the "
@@ -94,13 +96,11 @@ async def test_an_anonymous_connection_is_accepted_then_closed_with_4401(anonymo
 @pytest.mark.anyio
 async def test_an_anonymous_connection_joins_no_group(anonymous, channel_layer):
     communicator = WebsocketCommunicator(application, PATH, headers=anonymous)
-    try:
-        await handshake(communicator)
-        joined = members(channel_layer)
-    except Exception as error:
+    _, error = await attempt(handshake(communicator))
+    joined = members(channel_layer)
+    await closed(communicator)
+    if error:
         consumer_failed(error, "when an anonymous visitor connected", see="TODO 1")
-    finally:
-        await closed(communicator)
 
     assert not joined, (
         f"A refused anonymous connection joined the groups {joined}: check the user first, "
@@ -245,6 +245,7 @@ async def test_json_that_is_not_an_object_gets_an_error_and_the_socket_stays_ope
 
 async def answered_with_errors(headers, frames, see):
     """Each frame must be answered with an error frame, and a ping after them with a pong."""
+    __tracebackhide__ = True  # A failure here is reported at the test's line.
     async with connected(headers) as socket:
         for frame in frames:
             await socket.send(frame)

@@ -42,8 +42,18 @@ async def next_message(communicator, timeout=TIMEOUT):
     return None
 
 
+async def attempt(awaitable):
+    """(its result, None), or (None, the exception) if it raised. A test then fails outside
+    the except clause: its report is the advice, not the trace of the consumer's exception."""
+    try:
+        return await awaitable, None
+    except Exception as error:
+        return None, error
+
+
 async def handshake(communicator):
     """Open the socket: the consumer's answer, {"type": "websocket.accept"} or a close."""
+    __tracebackhide__ = True  # A failure here is reported at the test's line.
     await communicator.send_input({"type": "websocket.connect"})
     answer = await next_message(communicator)
     if answer is None:
@@ -95,6 +105,7 @@ def where_in_lesson(error):
 
 def consumer_failed(error, when, see):
     """Fail the test with advice about an exception the consumer raised."""
+    __tracebackhide__ = True  # A failure here is reported at the test's line.
     if isinstance(error, NotImplementedError) and str(error).startswith("TODO"):
         raise error  # Not done yet: the kit says so, and where.
     text = f"{type(error).__name__}: {error}{where_in_lesson(error)}"
@@ -145,19 +156,21 @@ class Socket:
 
     async def send(self, frame):
         """Send a text frame (a str) or a binary one (bytes)."""
+        __tracebackhide__ = True  # A failure here is reported at the test's line.
         self.last_sent = frame
         data = {"text": frame} if isinstance(frame, str) else {"bytes": frame}
-        try:
-            await self.communicator.send_input({"type": "websocket.receive", **data})
-        except Exception as error:
+        _, error = await attempt(
+            self.communicator.send_input({"type": "websocket.receive", **data})
+        )
+        if error:
             consumer_failed(error, "before the frame could be sent", see="the previous step")
 
     async def receive(self, expected, see):
         """The next JSON frame; `expected` and `see` (where to look) explain a failure."""
+        __tracebackhide__ = True  # A failure here is reported at the test's line.
         after = self._after()
-        try:
-            message = await next_message(self.communicator)
-        except Exception as error:
+        message, error = await attempt(next_message(self.communicator))
+        if error:
             consumer_failed(error, after.strip() or "while the test waited for a frame", see)
         if message is None:
             pytest.fail(
@@ -185,11 +198,11 @@ async def connected(headers, must_join=(), application=shop_application):
 
     must_join: groups the connection must be in for the test to make sense (else: TODO 2).
     """
+    __tracebackhide__ = True  # A failure here is reported at the test's line.
     communicator = WebsocketCommunicator(application, PATH, headers=headers)
     try:
-        try:
-            answer = await handshake(communicator)
-        except Exception as error:
+        answer, error = await attempt(handshake(communicator))
+        if error:
             consumer_failed(error, "when a logged-in user connected", see="connect()")
         if answer["type"] != "websocket.accept":
             pytest.fail(
@@ -306,41 +319,51 @@ class BrokenLayer:
 @contextmanager
 def saving(when="when a PriceChange was saved"):
     """Turn an exception that a save (or a signal) raised into advice."""
+    __tracebackhide__ = True  # A failure here is reported at the test's line.
     try:
         yield
-    except ChannelLayerDown as error:
-        pytest.fail(
+    except (ChannelLayerDown, AttributeError, TypeError, ValueError) as error:
+        raised = error
+    else:
+        return
+    # Failing outside the except clause keeps the report to the advice, without the trace of
+    # everything the save went through.
+    pytest.fail(advice_for_save(raised, when))
+
+
+def advice_for_save(error, when):
+    text = f"{type(error).__name__}: {str(error).rstrip('.')}{where_in_lesson(error)}"
+    if isinstance(error, ChannelLayerDown):
+        return (
             f"The channel layer's failure escaped {when}: {error}. The data is saved, yet the "
             "admin would answer 500. Schedule the push with transaction.on_commit(..., "
             "robust=True), which logs the error instead of raising it. See TODO 6."
         )
-    except AttributeError as error:
-        if "__qualname__" not in str(error):
-            raise
-        pytest.fail(
-            f"Raised {when}: AttributeError: {error}. on_commit(..., robust=True) names a "
-            "failed callback by its __qualname__, and a functools.partial has none (Django "
-            "5.2): pass a lambda or a def instead. See TODO 6 in receivers.py."
+    if "__qualname__" in str(error):
+        return (
+            f"Raised {when}: {text}. on_commit(..., robust=True) names a failed callback by "
+            "its __qualname__, and a functools.partial has none (Django 5.2): pass a lambda "
+            "or a def instead. See TODO 6 in receivers.py."
         )
-    except TypeError as error:
-        if "callback must be a callable" in str(error):
-            pytest.fail(
-                f"Raised {when}: TypeError: {str(error).rstrip('.')}. on_commit() takes a "
-                "function to call later, on_commit(lambda: send_to_group(group, message), "
-                "robust=True); "
-                "on_commit(send_to_group(...)) sends at once and hands on_commit the result, "
-                "None. See TODO 6 in receivers.py."
-            )
-        pytest.fail(
-            f"Pushing raised TypeError {when}: {error}{where_in_lesson(error)}. Group names "
-            "are ASCII letters, digits, '-', '_' and '.': use groups.PRICES and "
-            "groups.for_user(); and the message must be JSON-friendly (prices as strings)."
+    if "callback must be a callable" in str(error):
+        return (
+            f"Raised {when}: {text}. on_commit() takes a function to call later, "
+            "on_commit(lambda: send_to_group(group, message), robust=True); "
+            "on_commit(send_to_group(...)) sends at once and hands on_commit the result, "
+            "None. See TODO 6 in receivers.py."
         )
-    except ValueError as error:
-        pytest.fail(
-            f"Raised {when}: ValueError: {error}{where_in_lesson(error)}. A price may arrive "
-            "as a Decimal, an int or a str: format Decimal(price). See TODO 6 in receivers.py."
+    if isinstance(error, TypeError):
+        return (
+            f"Pushing raised {text} {when}. Group names are ASCII letters, digits, '-', '_' "
+            "and '.': use groups.PRICES and groups.for_user(); and the message must be "
+            "JSON-friendly (prices as strings). See TODO 6 and 7 in receivers.py."
         )
+    if isinstance(error, ValueError):
+        return (
+            f"Raised {when}: {text}. A price may arrive as a Decimal, an int or a str: "
+            "format Decimal(price). See TODO 6 in receivers.py."
+        )
+    return f"Raised {when}: {text}. See TODO 6 and 7 in receivers.py."
 
 
 pushing = saving
