@@ -366,9 +366,6 @@ def advice_for_save(error, when):
     return f"Raised {when}: {text}. See TODO 6 and 7 in receivers.py."
 
 
-pushing = saving
-
-
 # Coroutines that were never awaited: their RuntimeWarning says which.
 
 _caught = []
