@@ -10,6 +10,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 
 from channels_push.testing import (
     BrokenLayer,
+    recording_callback_errors,
     recording_unawaited_coroutines,
     retire,
     stale_sends,
@@ -81,7 +82,8 @@ def layer_down(channel_layer):
 
 
 @pytest.fixture(autouse=True)
-def _unawaited_coroutines():
-    # A coroutine called without `await` does nothing but warn: the tests' messages say which.
-    with recording_unawaited_coroutines():
+def _hidden_failures():
+    # A coroutine called without `await` does nothing but warn, and on_commit(..., robust=True)
+    # logs a callback's exception instead of raising it: the tests' messages say which.
+    with recording_unawaited_coroutines(), recording_callback_errors():
         yield

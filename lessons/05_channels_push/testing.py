@@ -6,6 +6,7 @@ at most TIMEOUT for a frame that should come.
 
 import asyncio
 import json
+import logging
 import re
 import traceback
 import warnings
@@ -116,6 +117,12 @@ def consumer_failed(error, when, see):
             f"The consumer made a blocking call on the event loop {when}: {text}. Its methods "
             "run on the event loop: await the channel layer's methods directly (no "
             "async_to_sync), and reach the database only through database_sync_to_async."
+        )
+    if "is not JSON serializable" in str(error):
+        pytest.fail(
+            f"The consumer raised {text} {when}: a frame carries only what JSON can (strings, "
+            "numbers, lists, objects); the receivers send prices as strings, ids as numbers. "
+            f"See {see}."
         )
     if "No handler for message type" in str(error):
         pytest.fail(
@@ -265,7 +272,46 @@ class Inbox:
                 "longer the current one: call get_channel_layer() when you send (a layer "
                 "fetched once, at import, misses the one these tests install). "
             )
+        if callback_errors:
+            error = callback_errors[-1]
+            return (
+                f"Your on_commit() callback raised {type(error).__name__}: {error}"
+                f"{where_in_lesson(error)}; robust=True logged it on 'django.db.backends.base' "
+                f"and went on. {group_name_hint(error)}"
+            )
         return never_awaited_hint()
+
+
+def group_name_hint(error):
+    if "Group name must be" not in str(error):
+        return ""
+    return (
+        "Group names are ASCII letters, digits, '-', '_' and '.', shorter than 100 "
+        "characters: use groups.PRICES and groups.for_user(). "
+    )
+
+
+callback_errors = []  # what on_commit(..., robust=True) caught and logged during the test
+
+
+class CallbackErrors(logging.Handler):
+    """Collects the exceptions that robust on_commit() callbacks raised (Django logs them)."""
+
+    def emit(self, record):
+        if record.exc_info and not isinstance(record.exc_info[1], ChannelLayerDown):
+            callback_errors.append(record.exc_info[1])
+
+
+@contextmanager
+def recording_callback_errors():
+    handler = CallbackErrors(logging.ERROR)
+    logger = logging.getLogger("django.db.backends.base")
+    callback_errors.clear()
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 stale_sends = []  # groups sent to through a layer that a test had already replaced
@@ -352,12 +398,8 @@ def advice_for_save(error, when):
             "on_commit(send_to_group(...)) sends at once and hands on_commit the result, "
             "None. See TODO 6 in receivers.py."
         )
-    if isinstance(error, TypeError):
-        return (
-            f"Pushing raised {text} {when}. Group names are ASCII letters, digits, '-', '_' "
-            "and '.': use groups.PRICES and groups.for_user(); and the message must be "
-            "JSON-friendly (prices as strings). See TODO 6 and 7 in receivers.py."
-        )
+    if "Group name must be" in str(error):
+        return f"Pushing raised {text} {when}. {group_name_hint(error)}See TODO 6 and 7."
     if isinstance(error, ValueError):
         return (
             f"Raised {when}: {text}. A price may arrive as a Decimal, an int or a str: "
