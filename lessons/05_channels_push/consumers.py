@@ -18,24 +18,22 @@ from . import groups
 # 4000-4999 are the close codes for applications; 4401 echoes HTTP's 401 Unauthorized.
 CLOSE_NOT_LOGGED_IN = 4401
 
+# The longest frame the consumer decodes. Its one message, {"type": "ping"}, is 16 characters;
+# Daphne lets frames of up to 1 MiB through, and decoding that much JSON stalls the event loop.
+MAX_FRAME_CHARS = 4096
+
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
-    subscriptions = ()  # The groups this connection has joined.
-
     async def connect(self):
         # TODO 1: `user = self.scope["user"]` (AuthMiddlewareStack put it there). An anonymous
         # user (not user.is_authenticated) gets no notifications: accept, then close with
         # code=CLOSE_NOT_LOGGED_IN, and return. (Closing before accept() would
         # refuse the handshake, and a browser would see 1006, not your code.)
 
-        # TODO 2: set self.subscriptions to [groups.PRICES, groups.for_user(user.pk)] and join
-        # each group: await self.channel_layer.group_add(group, self.channel_name).
+        # TODO 2: set self.groups = [groups.PRICES, groups.for_user(user.pk)] and join each,
+        # before accept(): await self.channel_layer.group_add(group, self.channel_name).
+        # Channels leaves every group in self.groups when the socket closes.
         await self.accept()
-
-    async def disconnect(self, code):
-        """The socket is closed."""
-        # TODO 4: leave every group in self.subscriptions (channel_layer.group_discard), or
-        # the layer keeps sending to a channel that nobody reads.
 
     # Events from the channel layer: Channels calls the method named after the message type,
     # "price.changed" -> price_changed(). The receivers build messages that are the frames.
@@ -52,18 +50,21 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     # Frames from the client.
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        # TODO 5: the base class decodes the JSON and raises on anything else (text that is not
-        # JSON, a binary frame), and that ends the connection. Decode it yourself:
-        # `content = await self.decode_json(text_data or "")`; on ValueError send an error
-        # frame (self.send_error) and return; else pass content on to self.receive_json().
-        await super().receive(text_data, bytes_data, **kwargs)
-
     async def receive_json(self, content, **kwargs):
-        """A JSON frame from the client."""
-        # TODO 5: answer {"type": "ping"} with {"type": "pong"}; answer anything else with an
+        """A decoded frame: any JSON value, an object, a list, a number, a string..."""
+        # TODO 4: answer {"type": "ping"} with {"type": "pong"}; answer anything else with an
         # error frame (self.send_error) that says what went wrong, and keep the socket open.
-        raise NotImplementedError("TODO 5: answer ping with pong, anything else with an error")
+        raise NotImplementedError("TODO 4: answer ping with pong, anything else with an error")
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """A frame from the client, as it came: text, or bytes for a binary frame."""
+        # TODO 5: the base class decodes the JSON and raises on anything else, and that ends
+        # the connection. Do it yourself: a binary frame (text_data is None) or a frame longer
+        # than MAX_FRAME_CHARS gets an error frame (self.send_error), unread. Then
+        # `content = await self.decode_json(text_data)`; on ValueError, or RecursionError
+        # (nested too deep), send an error frame and return; else
+        # `await self.receive_json(content)`.
+        await super().receive(text_data, bytes_data, **kwargs)
 
     async def send_error(self, explanation):
         await self.send_json({"type": "error", "error": explanation})

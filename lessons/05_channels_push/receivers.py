@@ -5,7 +5,7 @@ async_to_sync. And they push only once the transaction commits: a browser must n
 a change that was rolled back, nor hear of it before it can read it.
 """
 
-from functools import partial
+from decimal import Decimal
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -24,12 +24,14 @@ def announce_price_change(sender, instance, created, **kwargs):
     # TODO 6: for a new PriceChange (created) only, build the message
     #   {"type": "price.changed", "product_id": 1, "product": "Mug",
     #    "old_price": "9.50", "new_price": "10.00"}
-    # (prices as strings: a Decimal is not JSON) and send it to groups.PRICES with
-    # send_to_group, but only once the transaction commits:
-    # transaction.on_commit(partial(send_to_group, groups.PRICES, message)).
+    # with prices as strings of two decimals, f"{Decimal(price):.2f}" (a Decimal is not JSON,
+    # and the instance holds whatever it was given: Decimal("9.5"), 10, "9.5"). Send it to
+    # groups.PRICES once the transaction commits, robustly (a channel layer that is down must
+    # not fail the save):
+    # transaction.on_commit(lambda: send_to_group(groups.PRICES, message), robust=True).
 
 
 def announce_report_sent(sender, order, **kwargs):
     """order_report_sent: tell the order's owner, and no one else."""
     # TODO 7: send {"type": "report.sent", "order_id": 7} to the group of the order's owner,
-    # groups.for_user(order.owner_id), after commit as in TODO 6.
+    # groups.for_user(order.owner_id), after commit and robustly, as in TODO 6.

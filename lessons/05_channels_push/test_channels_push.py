@@ -2,94 +2,49 @@
 
 The WebSockets here go through the shop's whole ASGI application (shop/asgi.py): the origin
 check, the session middleware that finds the user from their cookie, the routing, and then
-your consumer. `alice`, `bob` and `anonymous` are the headers their browsers would send.
+your consumer. `alice`, `bob` and `anonymous` are the headers their browsers would send. Group
+names come from groups.py, as your consumer and receivers take them.
 """
 
-import asyncio
-from contextlib import asynccontextmanager, contextmanager, suppress
+import logging
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from channels_push import groups
+from channels_push.testing import (
+    PATH,
+    TIMEOUT,
+    Inbox,
+    attempt,
+    closed,
+    connected,
+    consumer_failed,
+    group_send,
+    handshake,
+    members,
+    never_awaited_hint,
+    next_message,
+    recording_joins,
+    recording_sends,
+    saving,
+    short,
+)
 from shop.asgi import application
 from shop.models import Order, PriceChange
 from shop.signals import order_report_sent
 
 # Real commits: the consumer reads the session from another thread, and the receivers push
 # only when a transaction commits. Naming the apps whose tables the tests use keeps the
-# database reset after each test quick.
-APPS = ["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions", "shop"]
+# database reset after each test quick (without contenttypes, Django does not re-create the
+# content types and permissions before every test).
+APPS = ["django.contrib.auth", "django.contrib.sessions", "shop"]
 pytestmark = pytest.mark.django_db(transaction=True, available_apps=APPS)
 
-PATH = "/ws/notifications/"
-TIMEOUT = 0.3  # seconds to wait for a frame that should come (they take milliseconds)
-QUIET = 0.1  # seconds to wait for a frame that should not come
-
-
-class Socket:
-    """One browser's WebSocket, as the tests see it."""
-
-    def __init__(self, communicator):
-        self.communicator = communicator
-
-    async def receive(self, expected, see):
-        """The next JSON frame; `expected` and `see` (which TODO) explain a failure."""
-        try:
-            return await self.communicator.receive_json_from(timeout=TIMEOUT)
-        except TimeoutError:
-            pytest.fail(f"No frame arrived within {TIMEOUT} s; expected {expected}. See {see}.")
-        except AssertionError:
-            pytest.fail(f"The consumer closed the socket; expected {expected}. See {see}.")
-        except Exception as error:
-            pytest.fail(f"The consumer raised {type(error).__name__}: {error}. See {see}.")
-
-    async def send(self, text):
-        try:
-            await self.communicator.send_to(text_data=text)
-        except Exception as error:
-            pytest.fail(f"The consumer had failed before {text} was sent: {error!r}")
-
-    async def receives_nothing(self):
-        try:
-            return await self.communicator.receive_nothing(timeout=QUIET)
-        except Exception as error:
-            pytest.fail(f"The consumer raised {type(error).__name__}: {error}")
-
-
-@asynccontextmanager
-async def connected(headers):
-    """A WebSocket to /ws/notifications/ that the consumer accepted; closed on the way out."""
-    communicator = WebsocketCommunicator(application, PATH, headers=headers)
-    try:
-        accepted, _ = await communicator.connect(timeout=TIMEOUT)
-    except Exception as error:
-        pytest.fail(f"Connecting raised {type(error).__name__}: {error}. See connect().")
-    if not accepted:
-        pytest.fail("A logged-in user's connection was refused. See connect() (TODO 1).")
-    try:
-        yield Socket(communicator)
-    finally:
-        await closed(communicator)
-
-
-async def closed(communicator):
-    # A consumer that failed or hung has been reported by the test already.
-    with suppress(Exception, asyncio.CancelledError):
-        await communicator.disconnect(timeout=TIMEOUT)
-
-
-async def group_send(group, message):
-    await get_channel_layer().group_send(group, message)
-
-
-ERROR_FRAME = 'an error frame {"type": "error", "error": "<what went wrong>"}'
-STILL_OPEN = '{"type": "pong"}: the socket should stay open'
+PING, PONG = '{"type": "ping"}', {"type": "pong"}
 PRICE_CHANGED = {
     "type": "price.changed",
     "product_id": 1,
@@ -99,53 +54,120 @@ PRICE_CHANGED = {
 }
 
 
+def is_error_frame(frame):
+    return (
+        isinstance(frame, dict)
+        and frame.get("type") == "error"
+        and isinstance(frame.get("error"), str)
+        and frame["error"] != ""
+    )
+
+
 # TODO 1: only logged-in users get a connection.
 
 
 @pytest.mark.anyio
 async def test_an_anonymous_connection_is_accepted_then_closed_with_4401(anonymous):
     communicator = WebsocketCommunicator(application, PATH, headers=anonymous)
-    try:
-        accepted, _ = await communicator.connect(timeout=TIMEOUT)
-        message = await communicator.receive_output(timeout=TIMEOUT) if accepted else None
-    except TimeoutError:
-        message = None
-    except Exception as error:
-        pytest.fail(f"The consumer raised {type(error).__name__}: {error}. See TODO 1.")
-    finally:
-        await closed(communicator)
+    first, error = await attempt(handshake(communicator))
+    then = None
+    if not error and first["type"] == "websocket.accept":
+        then, error = await attempt(next_message(communicator))
+    await closed(communicator)
+    if error:
+        consumer_failed(error, "when an anonymous visitor connected", see="TODO 1")
 
-    assert accepted, (
+    assert first["type"] == "websocket.accept", (
         "The consumer closed an anonymous connection before accepting it: that refuses the "
         "handshake (HTTP 403), and a browser sees code 1006, as for a dropped network, so it "
         "would keep reconnecting. Accept first, then close with code 4401. See TODO 1."
     )
-    assert message == {"type": "websocket.close", "code": 4401}, (
-        "A connection without a logged-in user should be closed at once with code 4401 "
-        f"(CLOSE_NOT_LOGGED_IN); after accepting, the consumer answered {message or 'nothing'}. "
-        "See TODO 1 in consumers.py."
+    assert then is not None, (
+        f"The consumer accepted an anonymous visitor and kept the socket open for {TIMEOUT} s: "
+        "close it at once with code=CLOSE_NOT_LOGGED_IN (4401). See TODO 1 in consumers.py."
+    )
+    assert then["type"] == "websocket.close" and then.get("code") == 4401, (
+        "After accepting an anonymous visitor the consumer should close with code 4401 "
+        f"(CLOSE_NOT_LOGGED_IN); it sent {then}. See TODO 1 in consumers.py."
     )
 
 
-# TODO 2 and 3: join the groups, and forward their events.
+@pytest.mark.anyio
+async def test_an_anonymous_connection_joins_no_group(anonymous, channel_layer):
+    communicator = WebsocketCommunicator(application, PATH, headers=anonymous)
+    _, error = await attempt(handshake(communicator))
+    joined = members(channel_layer)
+    await closed(communicator)
+    if error:
+        consumer_failed(error, "when an anonymous visitor connected", see="TODO 1")
+
+    assert not joined, (
+        f"A refused anonymous connection joined the groups {joined}: check the user first, "
+        "and `return` after close(), before joining anything. See TODO 1 in consumers.py."
+    )
+
+
+# TODO 2: join the groups, before accepting; leave them when the socket closes.
 
 
 @pytest.mark.anyio
 async def test_a_connection_joins_prices_and_its_users_group(alice, customer, channel_layer):
     async with connected(alice):
-        members = {group: len(channels) for group, channels in channel_layer.groups.items()}
+        joined = members(channel_layer)
 
-    expected = {"prices": 1, f"user.{customer.pk}": 1}
-    assert members == expected, (
-        f"alice's connection should be in the groups {expected} (group: connections); the "
-        f"layer has {members}. See TODO 2 in consumers.py."
+    expected = {groups.PRICES: 1, groups.for_user(customer.pk): 1}
+    assert joined, (
+        f"alice's connection joined no group. {never_awaited_hint()}Channels joins a class "
+        "attribute `groups` before connect(), but groups that you set in connect() you join "
+        "yourself: await self.channel_layer.group_add(group, self.channel_name). See TODO 2."
+    )
+    assert joined == expected, (
+        f"alice's connection should be in the groups {expected} (group: connections), "
+        f"groups.PRICES and groups.for_user(user.pk); the layer has {joined}. See TODO 2."
     )
 
 
 @pytest.mark.anyio
-async def test_a_price_change_sent_to_prices_reaches_the_browser(alice):
-    async with connected(alice) as socket:
-        await group_send("prices", PRICE_CHANGED)
+async def test_a_connection_joins_its_groups_before_it_is_accepted(alice, channel_layer):
+    handshake_log = []
+    channel_layer.group_add = recording_joins(channel_layer.group_add, handshake_log)
+    async with connected(alice, application=recording_sends(application, handshake_log)):
+        pass
+
+    joins = [step for step in handshake_log if step.startswith("join")]
+    late = handshake_log[handshake_log.index("accept") :] if "accept" in handshake_log else []
+    late_joins = [step for step in late if step.startswith("join")]
+    assert joins, "alice's connection joined no group. See TODO 2 in consumers.py."
+    assert not late_joins, (
+        f"The consumer accepted the socket, then joined its groups ({handshake_log}): a push "
+        "sent in between is lost, and the browser, connected, never hears of it. Join the "
+        "groups first, then accept(). See TODO 2 in consumers.py."
+    )
+
+
+@pytest.mark.anyio
+async def test_a_closed_connection_leaves_its_groups(alice, channel_layer):
+    async with connected(alice):
+        joined = members(channel_layer)
+    left_behind = members(channel_layer)
+
+    if not joined:
+        pytest.fail("The connection joined no group, so it cannot leave one: do TODO 2 first.")
+    assert not left_behind, (
+        f"After the socket closed, the layer still has {left_behind} (group: connections): it "
+        "would keep queueing messages for a channel nobody reads. Keep the groups in "
+        "self.groups, which Channels leaves when the socket closes, or leave them yourself in "
+        "disconnect() with group_discard. See TODO 2 in consumers.py."
+    )
+
+
+# TODO 3: forward the groups' events.
+
+
+@pytest.mark.anyio
+async def test_a_price_change_sent_to_prices_reaches_the_browser(alice, channel_layer):
+    async with connected(alice, must_join=[groups.PRICES]) as socket:
+        await group_send(groups.PRICES, PRICE_CHANGED)
         frame = await socket.receive(
             f"the price change {PRICE_CHANGED}", see="TODO 3 in consumers.py"
         )
@@ -157,156 +179,195 @@ async def test_a_price_change_sent_to_prices_reaches_the_browser(alice):
 
 
 @pytest.mark.anyio
-async def test_a_user_receives_their_own_report_event(alice, customer):
+async def test_a_user_receives_their_own_report_event(alice, customer, channel_layer):
     event = {"type": "report.sent", "order_id": 7}
-    async with connected(alice) as socket:
-        await group_send(f"user.{customer.pk}", event)
-        frame = await socket.receive(
-            f"alice's report event {event}", see="TODO 2 and 3 in consumers.py"
-        )
+    alices_group = groups.for_user(customer.pk)
+    async with connected(alice, must_join=[alices_group]) as socket:
+        await group_send(alices_group, event)
+        frame = await socket.receive(f"alice's report event {event}", see="TODO 3")
 
     assert frame == event, (
-        f"alice should receive {event}, sent to her group user.{customer.pk}; she received "
-        f"{frame}. See TODO 2 and 3 in consumers.py."
+        f"alice should receive {event}, sent to her group {alices_group}; she received "
+        f"{frame}. See TODO 3 in consumers.py."
     )
 
 
 @pytest.mark.anyio
-async def test_a_user_never_receives_another_users_event(alice, bob, other_customer):
-    event = {"type": "report.sent", "order_id": 7}
-    async with connected(alice) as alice_socket, connected(bob) as bob_socket:
-        await group_send(f"user.{other_customer.pk}", event)
-        await bob_socket.receive(f"bob's report event {event}", see="TODO 2 and 3 in consumers.py")
-        alice_heard_nothing = await alice_socket.receives_nothing()
+async def test_a_user_never_receives_another_users_event(
+    alice, bob, customer, other_customer, channel_layer
+):
+    bobs_event = {"type": "report.sent", "order_id": 7}
+    alices_event = {"type": "report.sent", "order_id": 8}
+    alices_group, bobs_group = groups.for_user(customer.pk), groups.for_user(other_customer.pk)
+    async with connected(alice, must_join=[alices_group]) as alice_socket, connected(bob):
+        await group_send(bobs_group, bobs_event)
+        await group_send(alices_group, alices_event)
+        # A channel's messages arrive in order: bob's event would come before alice's own.
+        frame = await alice_socket.receive(f"alice's own event {alices_event}", see="TODO 3")
 
-    assert alice_heard_nothing, (
-        "alice received bob's report event. Join only the user's own group, "
-        "groups.for_user(user.pk), and never a group shared by all users for personal "
-        "events. See TODO 2 in consumers.py."
+    assert frame == alices_event, (
+        f"alice received {frame} before her own event {alices_event}: bob's event, sent to his "
+        f"group {bobs_group}, reached her. Join only the user's own group, "
+        "groups.for_user(user.pk), for personal events. See TODO 2 in consumers.py."
     )
 
 
-# TODO 4: leave the groups.
-
-
-@pytest.mark.anyio
-async def test_a_closed_connection_leaves_its_groups(alice, channel_layer):
-    async with connected(alice):
-        joined = set(channel_layer.groups)
-    left_behind = {group: set(channels) for group, channels in channel_layer.groups.items()}
-
-    if not joined:
-        pytest.fail("The connection joined no group, so it cannot leave one: do TODO 2 first.")
-    assert not left_behind, (
-        f"After the socket closed, the layer still has {left_behind}: the layer would keep "
-        "queueing messages for a channel nobody reads. See TODO 4 in consumers.py."
-    )
-
-
-# TODO 5: the client's frames: ping, and anything else.
+# TODO 4: answer the client's messages: ping, and anything else.
 
 
 @pytest.mark.anyio
 async def test_ping_is_answered_with_pong(alice):
     async with connected(alice) as socket:
-        await socket.send('{"type": "ping"}')
-        frame = await socket.receive('{"type": "pong"}', see="TODO 5 in consumers.py")
+        await socket.send(PING)
+        frame = await socket.receive('{"type": "pong"}', see="TODO 4 in consumers.py")
 
-    assert frame == {"type": "pong"}, (
-        f'{{"type": "ping"}} should be answered with {{"type": "pong"}}, not {frame}. '
-        "See TODO 5 in consumers.py."
+    assert frame == PONG, (
+        f'{PING} should be answered with {{"type": "pong"}}, not {frame}. See TODO 4 in '
+        "consumers.py."
     )
-
-
-@pytest.mark.anyio
-async def test_a_frame_that_is_not_json_gets_an_error_and_the_socket_stays_open(alice):
-    async with connected(alice) as socket:
-        await socket.send("hello?")
-        error = await socket.receive(ERROR_FRAME, see="TODO 5 in consumers.py")
-        await socket.send('{"type": "ping"}')
-        still_open = await socket.receive(STILL_OPEN, see="TODO 5 in consumers.py")
-
-    assert error.get("type") == "error" and error.get("error"), (
-        f'A frame that is not JSON should be answered with {{"type": "error", "error": '
-        f'"<what went wrong>"}}, not {error}. See TODO 5 in consumers.py (receive).'
-    )
-    assert still_open == {"type": "pong"}
 
 
 @pytest.mark.anyio
 async def test_an_unknown_message_gets_an_error_and_the_socket_stays_open(alice):
-    async with connected(alice) as socket:
-        await socket.send('{"type": "subscribe", "group": "user.1"}')
-        error = await socket.receive(ERROR_FRAME, see="TODO 5 in consumers.py")
-        await socket.send('{"type": "ping"}')
-        still_open = await socket.receive(STILL_OPEN, see="TODO 5 in consumers.py")
-
-    assert error.get("type") == "error" and error.get("error"), (
-        f'A message other than ping should be answered with {{"type": "error", "error": '
-        f'"<what went wrong>"}}, not {error}. See TODO 5 in consumers.py (receive_json).'
+    await answered_with_errors(
+        alice, ['{"type": "subscribe", "group": "user.1"}', "{}"], see="TODO 4 in consumers.py"
     )
-    assert still_open == {"type": "pong"}
 
 
-# TODO 6 and 7: push from sync code, once the transaction commits.
+@pytest.mark.anyio
+async def test_json_that_is_not_an_object_gets_an_error_and_the_socket_stays_open(alice):
+    # receive_json() gets any JSON value; only an object has keys to read.
+    await answered_with_errors(
+        alice, ['[{"type": "ping"}]', '"ping"', "42", "null", "true"], see="TODO 4 in consumers.py"
+    )
 
 
-class Inbox:
-    """A channel that joined a group, as a consumer would, to see what is sent to the group."""
-
-    def __init__(self, layer, group):
-        self.layer = layer
-        self.group = group
-        self.channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(group, self.channel)
-
-    def messages(self):
-        return async_to_sync(self._drain)()
-
-    async def _drain(self):
-        received = []
-        while True:
-            try:
-                received.append(await asyncio.wait_for(self.layer.receive(self.channel), 0.02))
-            except TimeoutError:
-                return received
+async def answered_with_errors(headers, frames, see):
+    """Each frame must be answered with an error frame, and a ping after them with a pong."""
+    __tracebackhide__ = True  # A failure here is reported at the test's line.
+    async with connected(headers) as socket:
+        for frame in frames:
+            await socket.send(frame)
+            answer = await socket.receive("an error frame", see=see)
+            assert is_error_frame(answer), (
+                f'The client sent {short(frame)}: it should be answered with {{"type": "error", '
+                f'"error": "<what went wrong>"}}, not {answer}. See {see}.'
+            )
+        await socket.send(PING)
+        await socket.receive("a pong: the socket should stay open after an error", see=see)
 
 
-@contextmanager
-def pushing():
-    """Turn an exception raised while pushing into advice."""
-    try:
-        yield
-    except TypeError as error:
-        pytest.fail(
-            f"Pushing raised TypeError: {error}. Group names are ASCII letters, digits, '-', "
-            "'_' and '.': use groups.PRICES and groups.for_user(), and make the message "
-            "JSON-friendly (prices as strings)."
-        )
+# TODO 5: decode the client's frames yourself: whatever comes, the socket stays open.
+
+
+@pytest.mark.anyio
+async def test_a_frame_that_is_not_json_gets_an_error_and_the_socket_stays_open(alice):
+    await answered_with_errors(alice, ["hello?", '{"type": "ping"', ""], see="TODO 5")
+
+
+@pytest.mark.anyio
+async def test_a_binary_frame_gets_an_error_and_the_socket_stays_open(alice):
+    await answered_with_errors(alice, [PING.encode()], see="TODO 5 in consumers.py")
+
+
+@pytest.mark.anyio
+async def test_json_nested_too_deep_gets_an_error_and_the_socket_stays_open(alice):
+    # 2,000 lists deep: Python's JSON decoder raises RecursionError, not ValueError.
+    await answered_with_errors(alice, ["[" * 2000 + "]" * 2000], see="TODO 5 in consumers.py")
+
+
+@pytest.mark.anyio
+async def test_a_frame_longer_than_max_frame_chars_gets_an_error_unread(alice):
+    # A ping padded to 100,000 characters: decoding it is work an attacker chooses.
+    padded_ping = '{"type": "ping", "padding": "' + "x" * 100_000 + '"}'
+    await answered_with_errors(alice, [padded_ping], see="MAX_FRAME_CHARS and TODO 5")
+
+
+# TODO 6 and 7: push from sync code, once the transaction commits, robustly.
 
 
 def change_price(product, old, new):
-    return PriceChange.objects.create(
-        product=product, old_price=Decimal(old), new_price=Decimal(new)
+    return PriceChange.objects.create(product=product, old_price=old, new_price=new)
+
+
+def test_a_new_price_change_is_broadcast_to_prices(channel_layer, mug, tea):
+    inbox = Inbox(channel_layer, groups.PRICES)
+    with saving():
+        change_price(tea, Decimal("4.00"), Decimal("4.20"))
+        change_price(mug, Decimal("9.50"), Decimal("10.00"))
+
+    expected = [
+        {**PRICE_CHANGED, "product_id": tea.pk, "product": "Tea"},
+        {**PRICE_CHANGED, "product_id": mug.pk, "product": "Mug"},
+    ]
+    expected[0].update(old_price="4.00", new_price="4.20")
+    heard = inbox.messages()
+    assert heard == expected, (
+        f"Saving two new PriceChanges (tea, then the mug) should send {expected} to the group "
+        f"{groups.PRICES!r}; it sent {heard or 'nothing'}. {inbox.why_nothing(heard)}"
+        f"{not_strings(heard)}See TODO 6 in receivers.py."
     )
 
 
-def test_a_new_price_change_is_broadcast_to_prices(channel_layer, mug):
-    inbox = Inbox(channel_layer, groups.PRICES)
-    with pushing():
-        change_price(mug, "9.50", "10.00")
+def not_strings(messages):
+    prices = [m.get(key) for m in messages for key in ("old_price", "new_price") if key in m]
+    wrong = [price for price in prices if not isinstance(price, str)]
+    if not wrong:
+        return ""
+    return (
+        f'Prices must be strings with two decimals ("4.20"); these are not: {wrong}. JSON '
+        "has no decimal type, and a float turns 9.50 into 9.5. "
+    )
 
-    expected = [{**PRICE_CHANGED, "product_id": mug.pk}]
-    assert inbox.messages() == expected, (
-        f"Saving a new PriceChange should send {expected} to the group 'prices'; it sent "
-        f"{inbox.messages() or 'nothing'}. See TODO 6 in receivers.py."
+
+def test_prices_are_sent_as_strings_with_two_decimals(channel_layer, mug):
+    inbox = Inbox(channel_layer, groups.PRICES)
+    with saving():
+        change_price(mug, Decimal("9.5"), 10)  # What a form or a script may hand the model.
+
+    heard = inbox.messages()
+    prices = [(message.get("old_price"), message.get("new_price")) for message in heard]
+    assert prices == [("9.50", "10.00")], (
+        "A PriceChange saved with old_price=Decimal('9.5') and new_price=10 should be sent "
+        f'as "old_price": "9.50", "new_price": "10.00" (strings, two decimals: the README\'s '
+        f"wire format); it sent {prices or 'nothing'}. str() keeps what the instance holds: "
+        'format with f"{Decimal(price):.2f}". See TODO 6 in receivers.py.'
+    )
+
+
+def test_prices_given_as_strings_are_sent_with_two_decimals(channel_layer, mug):
+    inbox = Inbox(channel_layer, groups.PRICES)
+    with saving("with prices given as strings"):
+        change_price(mug, "9.5", "10")
+
+    heard = inbox.messages()
+    prices = [(message.get("old_price"), message.get("new_price")) for message in heard]
+    assert prices == [("9.50", "10.00")], (
+        'A PriceChange saved with old_price="9.5" and new_price="10" (Django accepts strings) '
+        f'should be sent as "9.50" and "10.00"; it sent {prices or "nothing"}. Convert with '
+        "Decimal(price) before formatting. See TODO 6 in receivers.py."
+    )
+
+
+def test_an_updated_price_change_is_not_announced_again(channel_layer, mug):
+    with saving():
+        change = change_price(mug, Decimal("9.50"), Decimal("10.00"))
+    inbox = Inbox(channel_layer, groups.PRICES)
+    change.new_price = Decimal("10.50")
+    with saving("when an existing PriceChange was saved again"):
+        change.save()
+
+    heard = inbox.messages()
+    assert heard == [], (
+        f"Saving an existing PriceChange again sent {heard}: only a new one (post_save's "
+        "`created`) is news. See TODO 6 in receivers.py."
     )
 
 
 def test_a_price_change_is_announced_only_once_its_transaction_commits(channel_layer, mug):
     inbox = Inbox(channel_layer, groups.PRICES)
-    with pushing(), transaction.atomic():
-        change_price(mug, "9.50", "10.00")
+    with saving(), transaction.atomic():
+        change_price(mug, Decimal("9.50"), Decimal("10.00"))
         before_commit = inbox.messages()
     after_commit = inbox.messages()
 
@@ -316,15 +377,15 @@ def test_a_price_change_is_announced_only_once_its_transaction_commits(channel_l
         "transaction.on_commit(). See TODO 6 in receivers.py."
     )
     assert len(after_commit) == 1, (
-        f"Once the transaction committed, 'prices' should get one message; it got "
-        f"{after_commit}. See TODO 6 in receivers.py."
+        f"Once the transaction committed, {groups.PRICES!r} should get one message; it got "
+        f"{after_commit}. {inbox.why_nothing(after_commit)}See TODO 6 in receivers.py."
     )
 
 
 def test_a_rolled_back_price_change_is_never_announced(channel_layer, mug):
     inbox = Inbox(channel_layer, groups.PRICES)
-    with pushing(), pytest.raises(RuntimeError), transaction.atomic():
-        change_price(mug, "9.50", "10.00")
+    with saving(), pytest.raises(RuntimeError), transaction.atomic():
+        change_price(mug, Decimal("9.50"), Decimal("10.00"))
         raise RuntimeError("the payment provider is down: roll back")
 
     assert inbox.messages() == [], (
@@ -334,12 +395,46 @@ def test_a_rolled_back_price_change_is_never_announced(channel_layer, mug):
     )
 
 
+def test_a_price_change_is_saved_when_the_channel_layer_is_down(layer_down, mug):
+    with saving("while the channel layer was down"), transaction.atomic():
+        change = change_price(mug, Decimal("9.50"), Decimal("10.00"))
+
+    assert PriceChange.objects.filter(pk=change.pk).exists(), (
+        "The PriceChange saved while the channel layer was down is not in the database: a "
+        "failed push must not undo the save. See TODO 6 in receivers.py."
+    )
+
+
+def test_a_push_that_fails_is_logged_once_at_error(layer_down, mug, caplog):
+    caplog.set_level(logging.DEBUG)
+    with saving("while the channel layer was down"), transaction.atomic():
+        change_price(mug, Decimal("9.50"), Decimal("10.00"))
+
+    about_it = [record for record in caplog.records if layer_down.mentioned_in(record)]
+    seen = [f"{record.levelname} on {record.name!r}" for record in about_it]
+    assert about_it, (
+        "The push failed (the channel layer was down) and nothing said so in a log: a lost "
+        "push must be logged, at ERROR. on_commit(..., robust=True) does it for you (on "
+        f"'django.db.backends.base'). Records seen: {layer_down.other_records(caplog)}. "
+        "See TODO 6 in receivers.py."
+    )
+    assert len(about_it) == 1, (
+        f"The failed push was logged {len(about_it)} times ({seen}): log it once. "
+        "on_commit(..., robust=True) logs it already. See TODO 6 in receivers.py."
+    )
+    assert about_it[0].levelno >= logging.ERROR, (
+        f"The failed push was logged at {seen[0]}: a lost push is an ERROR. "
+        "See TODO 6 in receivers.py."
+    )
+
+
 def test_a_sent_report_is_announced_to_its_owner_only(channel_layer, customer, other_customer):
-    order = Order.objects.create(owner=customer)
+    # An order id that is neither owner's id: a lookup by the wrong one goes to the wrong group.
+    order = Order.objects.create(pk=customer.pk + other_customer.pk + 100, owner=customer)
     alice_inbox = Inbox(channel_layer, groups.for_user(customer.pk))
     bob_inbox = Inbox(channel_layer, groups.for_user(other_customer.pk))
     everyone = Inbox(channel_layer, groups.PRICES)
-    with pushing():
+    with saving("when order_report_sent was sent"):
         order_report_sent.send(sender=Order, order=order)
 
     heard = {
@@ -349,30 +444,52 @@ def test_a_sent_report_is_announced_to_its_owner_only(channel_layer, customer, o
     }
     expected = {"alice": [{"type": "report.sent", "order_id": order.pk}], "bob": [], "prices": []}
     assert heard == expected, (
-        f"order_report_sent for alice's order should reach her group only: {expected}; the "
-        f"groups got {heard}. See TODO 7 in receivers.py."
+        f"order_report_sent for alice's order {order.pk} should reach her group only: "
+        f"{expected}; the groups got {heard}. {alice_inbox.why_nothing(heard['alice'])}"
+        "See TODO 7 in receivers.py."
     )
+
+
+def test_a_report_is_announced_only_once_its_transaction_commits(channel_layer, customer):
+    order = Order.objects.create(owner=customer)
+    inbox = Inbox(channel_layer, groups.for_user(customer.pk))
+    with saving("when order_report_sent was sent"), transaction.atomic():
+        order_report_sent.send(sender=Order, order=order)
+        before_commit = inbox.messages()
+    after_commit = inbox.messages()
+
+    assert not before_commit and len(after_commit) == 1, (
+        "order_report_sent inside a transaction should be announced once, after the commit: "
+        f"before it, the owner's group got {before_commit}; after it, {after_commit}. Use "
+        "transaction.on_commit() as in TODO 6. See TODO 7 in receivers.py."
+    )
+
+
+def test_a_report_event_survives_a_channel_layer_that_is_down(layer_down, customer):
+    order = Order.objects.create(owner=customer)
+    # saving() fails the test, with advice, if the layer's error escapes the signal.
+    with saving("when order_report_sent was sent while the channel layer was down"):
+        order_report_sent.send(sender=Order, order=order)
 
 
 # All together: a change saved by sync code reaches every browser.
 
 
 @pytest.mark.anyio
-async def test_a_price_change_reaches_every_connected_user(alice, bob, mug):
-    async with connected(alice) as alice_socket, connected(bob) as bob_socket:
-        with pushing():
-            await database_sync_to_async(change_price)(mug, "9.50", "10.00")
+async def test_a_price_change_reaches_every_connected_user(alice, bob, mug, channel_layer):
+    see = "TODO 6 in receivers.py, TODO 2 and 3 in consumers.py"
+    async with (
+        connected(alice, must_join=[groups.PRICES]) as alice_socket,
+        connected(bob, must_join=[groups.PRICES]) as bob_socket,
+    ):
+        with saving():
+            await database_sync_to_async(change_price)(mug, Decimal("9.50"), Decimal("10.00"))
         frames = [
-            await alice_socket.receive(
-                "the price change", see="TODO 6 in receivers.py, TODO 2 and 3 in consumers.py"
-            ),
-            await bob_socket.receive(
-                "the price change", see="TODO 6 in receivers.py, TODO 2 and 3 in consumers.py"
-            ),
+            await alice_socket.receive("the price change", see=see),
+            await bob_socket.receive("the price change", see=see),
         ]
 
     expected = {**PRICE_CHANGED, "product_id": mug.pk}
     assert frames == [expected, expected], (
-        f"Both alice and bob should receive {expected}; they received {frames}. "
-        "See TODO 6 in receivers.py and TODO 2 and 3 in consumers.py."
+        f"Both alice and bob should receive {expected}; they received {frames}. See {see}."
     )

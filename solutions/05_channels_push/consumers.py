@@ -18,10 +18,12 @@ from . import groups
 # 4000-4999 are the close codes for applications; 4401 echoes HTTP's 401 Unauthorized.
 CLOSE_NOT_LOGGED_IN = 4401
 
+# The longest frame the consumer decodes. Its one message, {"type": "ping"}, is 16 characters;
+# Daphne lets frames of up to 1 MiB through, and decoding that much JSON stalls the event loop.
+MAX_FRAME_CHARS = 4096
+
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
-    subscriptions = ()  # The groups this connection has joined.
-
     async def connect(self):
         user = self.scope["user"]
         if not user.is_authenticated:
@@ -30,14 +32,13 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_LOGGED_IN)
             return
-        self.subscriptions = [groups.PRICES, groups.for_user(user.pk)]
-        for group in self.subscriptions:
+        # Channels leaves every group in self.groups when the socket closes. (It joins them
+        # before connect() too, but only groups set on the class: these depend on the user.)
+        # Join before accept(), so that no push slips past in between.
+        self.groups = [groups.PRICES, groups.for_user(user.pk)]
+        for group in self.groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-
-    async def disconnect(self, code):
-        for group in self.subscriptions:
-            await self.channel_layer.group_discard(group, self.channel_name)
 
     # Events from the channel layer: Channels calls the method named after the message type,
     # "price.changed" -> price_changed(). The receivers build messages that are the frames.
@@ -50,20 +51,24 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     # Frames from the client.
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        # The base class raises on a frame that is not JSON, and that ends the connection.
-        try:
-            content = await self.decode_json(text_data or "")
-        except ValueError:
-            await self.send_error('frames must be JSON text, like {"type": "ping"}')
-            return
-        await self.receive_json(content)
-
     async def receive_json(self, content, **kwargs):
+        # Any JSON value arrives here: a list, a number, a string, not only an object.
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
         else:
             await self.send_error('unknown message: the one message is {"type": "ping"}')
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # The base class raises on a frame it cannot decode, and that ends the connection.
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            await self.send_error(f"frames must be JSON text of at most {MAX_FRAME_CHARS} chars")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to decode.
+            await self.send_error('frames must be JSON, like {"type": "ping"}')
+            return
+        await self.receive_json(content)
 
     async def send_error(self, explanation):
         await self.send_json({"type": "error", "error": explanation})
