@@ -36,7 +36,7 @@ def setup_django(*lessons, queue_writers=True, **environment):
     scratch = Path(tempfile.mkdtemp(prefix="workshop-bench-"))
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "shop.settings",
+            "DJANGO_SETTINGS_MODULE": "workshop.settings",
             course.TARGET_ENV: "solutions",
             course.LESSONS_ENV: ",".join(course.find(name).slug for name in lessons),
             "DATABASE_URL": f"sqlite:///{scratch / 'db.sqlite3'}",

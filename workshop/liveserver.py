@@ -15,7 +15,7 @@ import asyncio
 import threading
 from functools import cache
 
-from channels.layers import InMemoryChannelLayer
+from shop.channel_layers import InMemoryChannelLayer
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 10  # seconds
