@@ -93,8 +93,8 @@ def quick_retries(monkeypatch):
     Celery's autoretry computes each wait in whole seconds, 1 s at the least (up to 1 s, then
     2 s, 4 s...): no setting makes it shorter. So the task's retry() divides the wait it is
     given. Everything else stays as it is: each retry is a new message with an ETA, which the
-    worker holds until it is due, and max_retries counts it. Jitter (a random part of each
-    wait) is taken at its widest, so that the waits show the backoff itself.
+    worker holds until it is due, and max_retries counts it. Celery's jitter (each wait drawn
+    at random up to the backoff) is taken at its widest, so that the waits show the backoff.
     """
     task_class = type(app.tasks[REPORT_TASK])
     retry = task_class.retry
@@ -110,7 +110,6 @@ def quick_retries(monkeypatch):
 
     monkeypatch.setattr(task_class, "retry", retry_sooner)
     # Celery's full jitter draws random.randrange(wait + 1): take the top of that range.
-    monkeypatch.setattr(
-        "celery.utils.time.random", SimpleNamespace(randrange=lambda stop: stop - 1)
-    )
+    widest = SimpleNamespace(randrange=lambda stop: stop - 1)
+    monkeypatch.setattr("celery.utils.time.random", widest)
     return waits

@@ -15,6 +15,7 @@ from smtplib import SMTPException
 from unittest import mock
 
 import pytest
+from celery.exceptions import TimeoutError as ResultTimeout
 from celery.signals import task_prerun, task_retry
 from celery.worker import state as worker_state
 from django.core.mail.backends.locmem import EmailBackend
@@ -36,6 +37,14 @@ SLOW = 0.3  # seconds the slow mail server takes to answer
 @contextmanager
 def queuing_the_report():
     """Placing an order only queues its report: what else goes wrong fails with advice."""
+    here = threading.current_thread()
+    ran_here = []
+
+    def record(sender, task, **kwargs):
+        if threading.current_thread() is here:
+            ran_here.append(task.name)
+
+    task_prerun.connect(record, sender=send_order_report, weak=False)
     try:
         yield
     except EncodeError as error:
@@ -47,6 +56,19 @@ def queuing_the_report():
         pytest.fail(
             f"Placing the order failed with the mail server's error: {error}. The report was "
             "sent right there, during the order. Queue the task instead (TODO 1)."
+        )
+    except ResultTimeout:
+        pytest.fail(
+            "Placing the order waited for the report task's result (.get()), and waited in "
+            "vain. The request must not wait for the worker: queue the task and return (TODO 1)."
+        )
+    finally:
+        task_prerun.disconnect(record, sender=send_order_report)
+    if ran_here:
+        pytest.fail(
+            "Placing the order ran the report task right here, in the request, not in a "
+            "worker: called like a function, or with apply(). Queue it with "
+            "delay_on_commit(instance.pk) (TODO 1)."
         )
 
 
@@ -105,8 +127,18 @@ def nothing_queued(queued_reports):
 # TODO 1: queue the report, by id, once the order is committed.
 
 
-def test_placing_an_order_queues_its_report_with_the_order_id(customer, mug, queued_reports):
+def test_placing_an_order_queues_its_report_with_the_order_id(
+    customer, mug, queued_reports, mailoutbox
+):
     order = place_order(customer, mug)
+
+    # No worker runs in this test: an email sent now was sent in the request.
+    assert queued_reports.messages or not mailoutbox, (
+        "Placing the order sent its report right there, in the request, and queued no task: "
+        "the page would wait for the mail server. The task was called like a function, or "
+        "the email sent in the receiver: queue send_order_report with "
+        "delay_on_commit(instance.pk) instead (TODO 1)."
+    )
 
     sent = [(message["args"], message["kwargs"]) for message in queued_reports.messages]
     owner_id = order.owner_id
@@ -291,8 +323,9 @@ def test_a_refused_report_is_retried_until_the_mail_server_takes_it(
     celery_worker, deliver_by_smtp, quick_retries, customer, mug, queued_reports
 ):
     deliver_by_smtp.refuse_next(2)  # "451 try again later", twice; then it accepts.
-    order = place_order(customer, mug)
-    queued_reports.wait()
+    with runs_of_the_report_task() as runs:
+        order = place_order(customer, mug)
+        queued_reports.wait()
 
     attempts, delivered = deliver_by_smtp.attempts, len(deliver_by_smtp.messages)
     order.refresh_from_db()
@@ -304,13 +337,13 @@ def test_a_refused_report_is_retried_until_the_mail_server_takes_it(
         + (
             "No delivery was even tried: the report is not sent yet (TODO 1 and 2)."
             if attempts == 0
-            else "The task was marked sent (report_sent_at) although the mail server refused "
+            else "The refusal never reached Celery: the task ran once and succeeded. Do not "
+            "silence it (fail_silently=True) or catch it: let it raise (TODO 3)."
+            if attempts == 1 and len(runs) == 1 and outcomes == [("SUCCESS", None)]
+            else "The order was marked sent (report_sent_at) although the mail server refused "
             "the report, so the retry found nothing to do: set report_sent_at after the send, "
             "in the same transaction (TODO 4)."
             if attempts == 1 and order.report_sent_at is not None
-            else "The refusal never reached Celery: the task ended without an error. Do not "
-            "silence it (fail_silently=True) or catch it: let it raise (TODO 3)."
-            if attempts == 1 and outcomes == [("SUCCESS", None)]
             else "The task gave up at the first refusal (smtplib.SMTPDataError, an "
             "SMTPException): retry on it with autoretry_for (TODO 3)."
             if attempts == 1
@@ -352,18 +385,24 @@ def test_the_waits_between_retries_double_up_to_five_minutes(
     place_order(customer, mug)
     queued_reports.wait()
 
-    waits = [round(wait) for wait in quick_retries]
-    expected = [1, 2, 4, 8, 16, 32, 64, 128, 256, 300]
-    assert waits == expected, (
-        "After each refusal the task should wait twice as long as before (exponential "
-        "backoff), never more than 5 minutes: with jitter at its widest, waits of "
-        f"{expected} seconds; it asked for {waits}. "
+    waits = [round(wait, 1) for wait in quick_retries]
+    caps = [min(2**retry, 300) for retry in range(10)]  # Exponential backoff, 5 minutes at most
+    within = [wait <= cap for wait, cap in zip(waits, caps, strict=False)]
+    assert len(waits) == 10 and all(within) and sum(waits[5:]) > sum(waits[:5]), (
+        "After each of 10 refusals the task should wait longer, up to twice the time before "
+        f"(exponential backoff), and never more than 5 minutes: at most {caps} seconds; it "
+        f"asked for {waits}. "
         + (
-            "Celery's default_retry_delay (180 s) every time: set retry_backoff=True."
-            if waits and set(waits) == {180}
-            else "Cap the waits with retry_backoff_max=300."
-            if waits[:9] == expected[:9]
-            else "Set retry_backoff=True, retry_backoff_max=300 (TODO 3)."
+            "No retries: see the tests before."
+            if not waits
+            else "That is Celery's default_retry_delay (180 s) every time: set "
+            "retry_backoff=True (TODO 3)."
+            if set(waits) == {180}
+            else f"Only {len(waits)} retries: allow 10 (max_retries=10, TODO 3)."
+            if len(waits) < 10 and all(within)
+            else "Cap the waits with retry_backoff_max=300 (TODO 3)."
+            if all(within[:9])
+            else "Set retry_backoff=True and retry_backoff_max=300 (TODO 3)."
         )
         + nothing_queued(queued_reports)
     )
@@ -372,7 +411,7 @@ def test_the_waits_between_retries_double_up_to_five_minutes(
 def test_a_report_the_mail_server_keeps_refusing_fails_after_ten_retries(
     celery_worker, deliver_by_smtp, quick_retries, customer, mug, queued_reports
 ):
-    deliver_by_smtp.refuse_next(100)
+    deliver_by_smtp.refuse_next(20)
     place_order(customer, mug)
     queued_reports.wait()
 
