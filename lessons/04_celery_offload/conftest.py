@@ -1,28 +1,72 @@
 """Fixtures for lesson 04: a real Celery worker, and the report tasks that a test queues."""
 
+import time
+from contextlib import ExitStack
 from types import SimpleNamespace
 
 import pytest
 from celery.exceptions import TimeoutError as ResultTimeout
 from celery.signals import before_task_publish
+from celery.worker import state as worker_state
 
 from shop.celery import app
 from workshop.worker import running_worker
 
 REPORT_TASK = "celery_offload.tasks.send_order_report"
 WAIT = 5  # seconds a report task may take, retries included
+IDLE_WAIT = 0.5  # seconds a test's leftover tasks may take before the worker is restarted
+
+
+class SharedWorker:
+    """One worker for the tests of a module, started anew only after a test that left it busy.
+
+    Starting a worker costs more than most of these tests take: they share one.
+    """
+
+    def __init__(self):
+        self._stack = None
+        self.worker = None
+
+    def ready(self):
+        if self.worker is None:
+            self._stack = ExitStack()
+            self.worker = self._stack.enter_context(running_worker(app, purge=True))
+        else:
+            app.control.purge()  # What an earlier test queued and did not wait for.
+        return self.worker
+
+    def settle(self):
+        """Wait for the tasks still running or held for a retry; stop the worker if they last."""
+        deadline = time.monotonic() + IDLE_WAIT
+        while worker_state.reserved_requests or worker_state.active_requests:
+            if time.monotonic() > deadline:
+                self.stop()
+                return
+            time.sleep(0.005)
+
+    def stop(self):
+        if self._stack is not None:
+            self._stack.close()
+        self._stack = self.worker = None
+
+
+@pytest.fixture(scope="module")
+def shared_worker():
+    shared = SharedWorker()
+    yield shared
+    shared.stop()
 
 
 @pytest.fixture
-def celery_worker(transactional_db):
+def celery_worker(transactional_db, shared_worker):
     """A real Celery worker, in a thread, on the in-memory broker (workshop/worker.py).
 
     Its thread has a database connection of its own and sees only committed rows: hence a
-    transactional database, which this fixture asks for. The worker starts on an empty queue
-    and stops, its last task done, before the database is emptied for the next test.
+    transactional database, which this fixture asks for. The worker starts each test on an
+    empty queue, and is idle (or stopped) before the database is emptied for the next test.
     """
-    with running_worker(app, purge=True) as worker:
-        yield worker
+    yield shared_worker.ready()
+    shared_worker.settle()
 
 
 class QueuedReports:
@@ -88,7 +132,7 @@ def orders_numbered_apart_from_their_owners(request):
 
 @pytest.fixture
 def quick_retries(monkeypatch):
-    """The report task's retries, each 10,000 times sooner; returns the waits asked for, in s.
+    """The report task's retries, each 100,000 times sooner; returns the waits asked for, in s.
 
     Celery's autoretry computes each wait in whole seconds, 1 s at the least (up to 1 s, then
     2 s, 4 s...): no setting makes it shorter. So the task's retry() divides the wait it is
@@ -105,7 +149,7 @@ def quick_retries(monkeypatch):
             countdown = self.default_retry_delay
         if countdown is not None:
             waits.append(countdown)
-            countdown = countdown / 10_000
+            countdown = countdown / 100_000
         return retry(self, *args, countdown=countdown, **kwargs)
 
     monkeypatch.setattr(task_class, "retry", retry_sooner)
