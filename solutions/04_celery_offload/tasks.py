@@ -30,8 +30,8 @@ def send_order_report(order_id):
     """Email the report of order `order_id` to its owner: once, however often this task runs."""
     with transaction.atomic():
         # The order's row stays locked until the block ends: a second run of this task for the
-        # same order waits here, then sees report_sent_at. (SQLite has no row locks; it lets
-        # one transaction write at a time.)
+        # same order waits here, then sees report_sent_at. (SQLite ignores FOR UPDATE: see the
+        # README for the option that serializes its transactions instead.)
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.report_sent_at is not None:
             return  # A repeated or redelivered task: the report is out already.

@@ -1,10 +1,11 @@
 """Two deliveries of the same report task, run at the same time by two worker processes on
 PostgreSQL, send one email (lesson 04's idempotent task).
 
-The lessons' own tests run on SQLite, which lets one transaction write at a time: two runs of
-the task there take turns whatever the code does, and a task that forgets to lock the order's
-row still sends one email. PostgreSQL runs them side by side, as production does: only the row
-lock (select_for_update, in a transaction) makes the second run wait, then find the report sent.
+The lessons' own tests run the task in one worker thread, one run at a time, on SQLite, which
+ignores FOR UPDATE: there, a task that forgets to lock the order's row still sends one email.
+PostgreSQL with two worker processes runs the two deliveries side by side, as production does:
+only the row lock (select_for_update, in a transaction) makes the second run wait for the first
+to commit, then find the report sent.
 """
 
 import time
