@@ -1,26 +1,72 @@
 """Fixtures for lesson 04: a real Celery worker, and the report tasks that a test queues."""
 
+import time
+from contextlib import ExitStack
+from types import SimpleNamespace
+
 import pytest
 from celery.exceptions import TimeoutError as ResultTimeout
 from celery.signals import before_task_publish
+from celery.worker import state as worker_state
 
 from shop.celery import app
 from workshop.worker import running_worker
 
 REPORT_TASK = "celery_offload.tasks.send_order_report"
 WAIT = 5  # seconds a report task may take, retries included
+IDLE_WAIT = 0.5  # seconds a test's leftover tasks may take before the worker is restarted
+
+
+class SharedWorker:
+    """One worker for the tests of a module, started anew only after a test that left it busy.
+
+    Starting a worker costs more than most of these tests take: they share one.
+    """
+
+    def __init__(self):
+        self._stack = None
+        self.worker = None
+
+    def ready(self):
+        if self.worker is None:
+            self._stack = ExitStack()
+            self.worker = self._stack.enter_context(running_worker(app, purge=True))
+        else:
+            app.control.purge()  # What an earlier test queued and did not wait for.
+        return self.worker
+
+    def settle(self):
+        """Wait for the tasks still running or held for a retry; stop the worker if they last."""
+        deadline = time.monotonic() + IDLE_WAIT
+        while worker_state.reserved_requests or worker_state.active_requests:
+            if time.monotonic() > deadline:
+                self.stop()
+                return
+            time.sleep(0.005)
+
+    def stop(self):
+        if self._stack is not None:
+            self._stack.close()
+        self._stack = self.worker = None
+
+
+@pytest.fixture(scope="module")
+def shared_worker():
+    shared = SharedWorker()
+    yield shared
+    shared.stop()
 
 
 @pytest.fixture
-def celery_worker(transactional_db):
+def celery_worker(transactional_db, shared_worker):
     """A real Celery worker, in a thread, on the in-memory broker (workshop/worker.py).
 
     Its thread has a database connection of its own and sees only committed rows: hence a
-    transactional database, which this fixture asks for. The worker starts on an empty queue
-    and stops, its last task done, before the database is emptied for the next test.
+    transactional database, which this fixture asks for. The worker starts each test on an
+    empty queue, and is idle (or stopped) before the database is emptied for the next test.
     """
-    with running_worker(app, purge=True) as worker:
-        yield worker
+    yield shared_worker.ready()
+    shared_worker.settle()
 
 
 class QueuedReports:
@@ -45,8 +91,17 @@ class QueuedReports:
             except ResultTimeout:
                 pytest.fail(
                     f"A report task was still unfinished after {WAIT} s (its state: "
-                    f"{result.state}). Does it wait for something, or retry with long waits?"
+                    f"{result.state}). Does it wait for something, or retry forever "
+                    "(max_retries=None) or with long waits?"
                 )
+
+    def outcomes(self):
+        """How each queued report task ended: its state, and the error's name if it failed."""
+        results = [app.AsyncResult(message["id"]) for message in self.messages]
+        return [
+            (result.state, type(result.result).__name__ if result.failed() else None)
+            for result in results
+        ]
 
 
 @pytest.fixture
@@ -58,20 +113,47 @@ def queued_reports():
     before_task_publish.disconnect(reports.record, sender=REPORT_TASK)
 
 
+@pytest.fixture(autouse=True)
+def orders_numbered_apart_from_their_owners(request):
+    """Order ids that are not their owner's id: a lookup by the wrong id then finds nothing.
+
+    In an empty database the first user and the first order are both #1, and a task queued
+    with the owner's id would load the right order by chance. Three orders made and deleted
+    first (bulk_create sends no post_save, so nothing is queued) move the next order to #4+.
+    """
+    if "customer" not in request.fixturenames:
+        return
+    from shop.models import Order
+
+    customer = request.getfixturevalue("customer")
+    placeholders = Order.objects.bulk_create(Order(owner=customer) for _ in range(3))
+    Order.objects.filter(pk__in=[order.pk for order in placeholders]).delete()
+
+
 @pytest.fixture
 def quick_retries(monkeypatch):
-    """The report task's retries, each one a thousand times sooner: milliseconds, not seconds.
+    """The report task's retries, each 100,000 times sooner; returns the waits asked for, in s.
 
-    autoretry_for fixes the backoff when the task is declared, in whole seconds: up to 1 s, then
-    2 s, 4 s... Everything else stays as it is: each retry is a new message with an ETA, which
-    the worker holds until it is due, and max_retries counts it.
+    Celery's autoretry computes each wait in whole seconds, 1 s at the least (up to 1 s, then
+    2 s, 4 s...): no setting makes it shorter. So the task's retry() divides the wait it is
+    given. Everything else stays as it is: each retry is a new message with an ETA, which the
+    worker holds until it is due, and max_retries counts it. Celery's jitter (each wait drawn
+    at random up to the backoff) is taken at its widest, so that the waits show the backoff.
     """
     task_class = type(app.tasks[REPORT_TASK])
     retry = task_class.retry
+    waits = []
 
     def retry_sooner(self, *args, countdown=None, **kwargs):
-        if countdown is None:
+        if countdown is None and kwargs.get("eta") is None:
             countdown = self.default_retry_delay
-        return retry(self, *args, countdown=countdown / 1000, **kwargs)
+        if countdown is not None:
+            waits.append(countdown)
+            countdown = countdown / 100_000
+        return retry(self, *args, countdown=countdown, **kwargs)
 
     monkeypatch.setattr(task_class, "retry", retry_sooner)
+    # Celery's full jitter draws random.randrange(wait + 1): take the top of that range.
+    widest = SimpleNamespace(randrange=lambda stop: stop - 1)
+    monkeypatch.setattr("celery.utils.time.random", widest)
+    return waits

@@ -1,6 +1,5 @@
 """The order report task: a Celery worker emails it, so that placing an order stays fast."""
 
-import logging
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -11,8 +10,6 @@ from shop.models import Order
 from shop.signals import order_report_sent
 
 from .reports import order_report_email
-
-logger = logging.getLogger("shop.events")
 
 
 @shared_task(

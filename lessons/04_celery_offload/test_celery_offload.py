@@ -6,15 +6,20 @@ connection of its own and sees only what is committed, so these tests commit for
 `queued_reports` lists the report messages published during a test, and waits for their tasks.
 """
 
+import logging
+import socket
 import threading
 import time
 from contextlib import contextmanager, suppress
 from smtplib import SMTPException
+from unittest import mock
 
 import pytest
-from celery.signals import task_prerun
+from celery.exceptions import TimeoutError as ResultTimeout
+from celery.signals import task_prerun, task_retry
 from celery.worker import state as worker_state
-from django.db import transaction
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import EncodeError
@@ -32,6 +37,14 @@ SLOW = 0.3  # seconds the slow mail server takes to answer
 @contextmanager
 def queuing_the_report():
     """Placing an order only queues its report: what else goes wrong fails with advice."""
+    here = threading.current_thread()
+    ran_here = []
+
+    def record(sender, task, **kwargs):
+        if threading.current_thread() is here:
+            ran_here.append(task.name)
+
+    task_prerun.connect(record, sender=send_order_report, weak=False)
     try:
         yield
     except EncodeError as error:
@@ -44,6 +57,34 @@ def queuing_the_report():
             f"Placing the order failed with the mail server's error: {error}. The report was "
             "sent right there, during the order. Queue the task instead (TODO 1)."
         )
+    except ResultTimeout:
+        pytest.fail(
+            "Placing the order waited for the report task's result (.get()), and waited in "
+            "vain. The request must not wait for the worker: queue the task and return (TODO 1)."
+        )
+    except PaymentDeclined:
+        raise  # The test's own way to roll an order back.
+    except Exception as error:
+        pytest.fail(
+            f"Placing the order failed with {type(error).__name__}: {error}. Placing an order "
+            "only queues the report task: look at queue_order_report in receivers.py (TODO 1), "
+            "and at the task's parameters in tasks.py."
+        )
+    finally:
+        task_prerun.disconnect(record, sender=send_order_report)
+    if ran_here:
+        pytest.fail(
+            "Placing the order ran the report task right here, in the request, not in a "
+            "worker: called like a function, or with apply(). Queue it with "
+            "delay_on_commit(instance.pk) (TODO 1)."
+        )
+
+
+def closed_port():
+    """A port on loopback that nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def place_order(owner, *products):
@@ -76,17 +117,73 @@ def runs_of_the_report_task():
         task_prerun.disconnect(record, sender=send_order_report)
 
 
+@contextmanager
+def connected(signal, *receivers):
+    for receiver in receivers:
+        signal.connect(receiver, weak=False)
+    try:
+        yield
+    finally:
+        for receiver in receivers:
+            signal.disconnect(receiver)
+
+
+def nothing_queued(queued_reports):
+    return "" if queued_reports.messages else " No report task was even queued (TODO 1)."
+
+
 # TODO 1: queue the report, by id, once the order is committed.
 
 
-def test_placing_an_order_queues_its_report_with_the_order_id(customer, mug, queued_reports):
+def test_placing_an_order_queues_its_report_with_the_order_id(
+    customer, mug, queued_reports, mailoutbox
+):
     order = place_order(customer, mug)
 
+    # No worker runs in this test: an email sent now was sent in the request.
+    assert queued_reports.messages or not mailoutbox, (
+        "Placing the order sent its report right there, in the request, and queued no task: "
+        "the page would wait for the mail server. The task was called like a function, or "
+        "the email sent in the receiver: queue send_order_report with "
+        "delay_on_commit(instance.pk) instead (TODO 1)."
+    )
+
     sent = [(message["args"], message["kwargs"]) for message in queued_reports.messages]
-    assert sent in ([((order.pk,), {})], [((), {"order_id": order.pk})]), (
-        f"Placing order #{order.pk} should queue one send_order_report message whose only "
-        f"argument is the order's id, {order.pk}; the messages queued had (args, kwargs) "
-        f"{sent}. In receivers.py, queue send_order_report with instance.pk (TODO 1)."
+    arguments = [[*args, *kwargs.values()] for args, kwargs in sent]  # By position or name
+    owner_id = order.owner_id
+    assert arguments == [[order.pk]], (
+        f"Placing order #{order.pk} (owner: user #{owner_id}) should queue one "
+        f"send_order_report message whose only argument is the order's id, {order.pk}; the "
+        f"messages queued had (args, kwargs) {sent}. "
+        + (
+            "The same report was queued twice: is queue_order_report connected twice (a "
+            "@receiver decorator besides the connect() in apps.py)? "
+            if len(sent) > 1 and len(set(map(repr, sent))) == 1
+            else ""
+        )
+        + (
+            f"{owner_id} is the owner's id: the report is about the order, pass instance.pk. "
+            if any(owner_id in values for values in arguments)
+            else ""
+        )
+        + "In receivers.py, queue send_order_report with instance.pk (TODO 1)."
+    )
+
+
+def test_saving_an_existing_order_queues_nothing(customer, mug, queued_reports):
+    order = place_order(customer, mug)
+    with queuing_the_report():
+        order.save()  # As the admin, or the report task itself, saves it.
+
+    queued = len(queued_reports.messages)
+    assert queued == 1, (
+        f"Placing an order and then saving it again should queue one report; {queued} were "
+        "queued. "
+        + (
+            "Queue only for a new order: post_save's `created` is False on a later save."
+            if queued > 1
+            else "Queue send_order_report in receivers.py (TODO 1)."
+        )
     )
 
 
@@ -129,27 +226,42 @@ def test_the_report_task_runs_in_the_worker_not_in_the_request(
 
 
 def test_the_worker_emails_the_report_to_the_orders_owner(
-    celery_worker, customer, mug, tea, queued_reports, mailoutbox
+    celery_worker, customer, other_customer, mug, tea, queued_reports, mailoutbox
 ):
     order = place_order(customer, mug, tea)
     queued_reports.wait()
 
     sent = [(message.to, message.subject) for message in mailoutbox]
     assert sent == [(["alice@example.com"], f"Your order #{order.pk}")], (
-        f"The worker should email the report of order #{order.pk} to alice@example.com; the "
-        f"emails sent (to, subject) were {sent}. In tasks.py, load the order by its id and "
-        "send it order_report_email(order) (TODO 2)."
+        f"The worker should email the report of order #{order.pk} to its owner, "
+        f"alice@example.com; the emails sent (to, subject) were {sent}, and the task ended "
+        f"{queued_reports.outcomes()}. In tasks.py, load the order by its id and send it "
+        "order_report_email(order) (TODO 2)." + nothing_queued(queued_reports)
     )
     assert "Total: 13.50" in mailoutbox[0].body, (
         "The report should list the order's lines and its total, 'Total: 13.50'; its body is "
         f"{mailoutbox[0].body!r}. Send the email that order_report_email(order) builds."
     )
+    outcomes = queued_reports.outcomes()
+    assert outcomes == [("SUCCESS", None)], (
+        f"The report is out, so the task should end in SUCCESS; it ended {outcomes}. "
+        + (
+            "What a task returns is stored as JSON: return nothing (or the id), not the order."
+            if outcomes[0][1] == "EncodeError"
+            else "Look at the error the worker logged after sending (TODO 2)."
+        )
+    )
 
 
-def test_a_sent_report_is_announced_with_order_report_sent(
+def test_a_sent_report_is_announced_with_order_report_sent_after_the_commit(
     celery_worker, customer, mug, queued_reports
 ):
-    with received(order_report_sent) as calls:
+    in_a_transaction = []
+
+    def note_transaction(sender, **kwargs):
+        in_a_transaction.append(connection.in_atomic_block)
+
+    with received(order_report_sent) as calls, connected(order_report_sent, note_transaction):
         order = place_order(customer, mug)
         queued_reports.wait()
 
@@ -157,27 +269,105 @@ def test_a_sent_report_is_announced_with_order_report_sent(
     assert sent == [(Order, order)], (
         f"Once the report of order #{order.pk} is sent, the task should send order_report_sent "
         f"once, with sender=Order and order=<the order>; it was sent {len(calls)} times: "
-        f"{sent}. Lesson 05 listens to it. See TODO 2 in tasks.py."
+        f"{sent}. Lesson 05 listens to it. See TODO 2 in tasks.py." + nothing_queued(queued_reports)
+    )
+    assert in_a_transaction == [False], (
+        "order_report_sent was sent inside the task's transaction, before it committed: a "
+        "receiver that reads the order then sees data that may still roll back. Send it after "
+        "the `with transaction.atomic()` block (TODO 4)."
     )
 
 
-# TODO 3: retry when the mail server fails, a little later each time.
+def test_a_failing_receiver_of_order_report_sent_fails_neither_the_task_nor_the_others(
+    celery_worker, customer, mug, queued_reports, mailoutbox
+):
+    heard = []
+
+    def failing_receiver(sender, **kwargs):
+        raise LookupError("a bug in a receiver")
+
+    def listening_receiver(sender, order, **kwargs):
+        heard.append(order.pk)
+
+    with connected(order_report_sent, failing_receiver, listening_receiver):
+        order = place_order(customer, mug)
+        queued_reports.wait()
+
+    outcomes = queued_reports.outcomes()
+    assert outcomes == [("SUCCESS", None)], (
+        "A receiver of order_report_sent that raises should not fail the report task, whose "
+        f"email is out; the task ended {outcomes}. Send the signal with send_robust(), which "
+        "calls every receiver and returns their errors instead of raising them (TODO 2)."
+        + nothing_queued(queued_reports)
+    )
+    assert heard == [order.pk], (
+        "A receiver connected after the failing one should still hear of the report; it heard "
+        f"{heard}. A try/except around send() stops at the first error: send_robust() calls "
+        "each receiver (TODO 2)."
+    )
+    assert len(mailoutbox) == 1, (
+        f"The report should be emailed once; {len(mailoutbox)} emails were sent."
+    )
+
+
+def test_a_failing_receiver_is_logged_once_with_its_error(
+    celery_worker, customer, mug, queued_reports, caplog
+):
+    error = LookupError("a bug in a receiver")
+
+    def failing_receiver(sender, **kwargs):
+        raise error
+
+    with caplog.at_level(logging.INFO), connected(order_report_sent, failing_receiver):
+        place_order(customer, mug)
+        queued_reports.wait()
+
+    about_it = [
+        (record.name, record.levelname)
+        for record in caplog.records
+        if record.exc_info and record.exc_info[1] is error
+    ]
+    assert about_it == [("django.dispatch", "ERROR")], (
+        "A receiver that fails in send_robust() is logged by Django itself: one ERROR record, "
+        "with its traceback, on the 'django.dispatch' logger. The records that carried its "
+        f"error (logger, level) were {about_it}. "
+        + (
+            "Logged twice: send_robust() logs it already (Django 5), do not log it again."
+            if len(about_it) > 1
+            else "Send order_report_sent with send_robust() (TODO 2)."
+        )
+        + nothing_queued(queued_reports)
+    )
+
+
+# TODO 3: retry when the mail server fails, a little later each time; give up in the end.
 
 
 def test_a_refused_report_is_retried_until_the_mail_server_takes_it(
     celery_worker, deliver_by_smtp, quick_retries, customer, mug, queued_reports
 ):
     deliver_by_smtp.refuse_next(2)  # "451 try again later", twice; then it accepts.
-    place_order(customer, mug)
-    queued_reports.wait()
+    with runs_of_the_report_task() as runs:
+        order = place_order(customer, mug)
+        queued_reports.wait()
 
     attempts, delivered = deliver_by_smtp.attempts, len(deliver_by_smtp.messages)
+    order.refresh_from_db()
+    outcomes = queued_reports.outcomes()
     assert (attempts, delivered) == (3, 1), (
         "A mail server that refuses the report twice and then takes it should see three "
-        f"attempts and keep one email; it saw {attempts} attempts and kept {delivered}. "
+        f"attempts and keep one email; it saw {attempts} attempts and kept {delivered} (the "
+        f"task ended {outcomes}). "
         + (
             "No delivery was even tried: the report is not sent yet (TODO 1 and 2)."
             if attempts == 0
+            else "The refusal never reached Celery: the task ran once and succeeded. Do not "
+            "silence it (fail_silently=True) or catch it: let it raise (TODO 3)."
+            if attempts == 1 and len(runs) == 1 and outcomes == [("SUCCESS", None)]
+            else "The order was marked sent (report_sent_at) although the mail server refused "
+            "the report, so the retry found nothing to do: set report_sent_at after the send, "
+            "in the same transaction (TODO 4)."
+            if attempts == 1 and order.report_sent_at is not None
             else "The task gave up at the first refusal (smtplib.SMTPDataError, an "
             "SMTPException): retry on it with autoretry_for (TODO 3)."
             if attempts == 1
@@ -185,6 +375,126 @@ def test_a_refused_report_is_retried_until_the_mail_server_takes_it(
             if attempts == 2
             else ""
         )
+    )
+
+
+def test_a_mail_server_that_is_down_is_retried(
+    celery_worker, deliver_by_smtp, quick_retries, settings, customer, mug, queued_reports
+):
+    # Nothing listens on the port at first: connecting fails (ConnectionRefusedError, a
+    # ConnectionError). When the task asks for a retry, the mail server is back.
+    settings.EMAIL_PORT = closed_port()
+
+    def server_back(**kwargs):
+        settings.EMAIL_PORT = deliver_by_smtp.port
+
+    with connected(task_retry, server_back):
+        place_order(customer, mug)
+        queued_reports.wait()
+
+    outcomes = queued_reports.outcomes()
+    assert len(deliver_by_smtp.messages) == 1, (
+        "A mail server that is down (the connection refused) and then back should get the "
+        f"report on the retry; it got {len(deliver_by_smtp.messages)}, and the task ended "
+        f"{outcomes}. A refused connection raises ConnectionRefusedError, a ConnectionError, "
+        "not an SMTPException: retry on ConnectionError too (autoretry_for, TODO 3)."
+        + nothing_queued(queued_reports)
+    )
+
+
+def test_the_waits_between_retries_double_up_to_five_minutes(
+    celery_worker, deliver_by_smtp, quick_retries, customer, mug, queued_reports
+):
+    deliver_by_smtp.refuse_next(10)
+    place_order(customer, mug)
+    queued_reports.wait()
+
+    waits = [round(wait, 1) for wait in quick_retries]
+    caps = [min(2**retry, 300) for retry in range(10)]  # Exponential backoff, 5 minutes at most
+    within = [wait <= cap for wait, cap in zip(waits, caps, strict=False)]
+    assert len(waits) == 10 and all(within) and sum(waits[5:]) > sum(waits[:5]), (
+        "After each of 10 refusals the task should wait longer, up to twice the time before "
+        f"(exponential backoff), and never more than 5 minutes: at most {caps} seconds; it "
+        f"asked for {waits}. "
+        + (
+            "No retries: see the tests before."
+            if not waits
+            else "That is Celery's default_retry_delay (180 s) every time: set "
+            "retry_backoff=True (TODO 3)."
+            if set(waits) == {180}
+            else f"Only {len(waits)} retries: allow 10 (max_retries=10, TODO 3)."
+            if len(waits) < 10 and all(within)
+            else "Cap the waits with retry_backoff_max=300 (TODO 3)."
+            if all(within[:9])
+            else "Set retry_backoff=True and retry_backoff_max=300 (TODO 3)."
+        )
+        + nothing_queued(queued_reports)
+    )
+
+
+def test_a_report_the_mail_server_keeps_refusing_fails_after_ten_retries(
+    celery_worker, deliver_by_smtp, quick_retries, customer, mug, queued_reports
+):
+    deliver_by_smtp.refuse_next(20)
+    place_order(customer, mug)
+    queued_reports.wait()
+
+    attempts = deliver_by_smtp.attempts
+    outcomes = [state for state, _error in queued_reports.outcomes()]
+    assert (attempts, outcomes) == (11, ["FAILURE"]), (
+        "A mail server that refuses every time should see the report 11 times (the first try "
+        "and 10 retries), and then the task should give up and end in FAILURE; it saw "
+        f"{attempts} attempts, and the task ended {outcomes}. "
+        + (
+            "Retry at most 10 times: max_retries=10 (TODO 3)."
+            if attempts != 11
+            else "The last refusal should fail the task, not be swallowed."
+        )
+        + nothing_queued(queued_reports)
+    )
+
+
+def test_an_error_that_is_not_the_mail_servers_fails_the_task_at_once(
+    celery_worker, quick_retries, customer, mug, queued_reports
+):
+    bug = KeyError("a bug, not a busy mail server")
+    with (
+        mock.patch.object(EmailBackend, "send_messages", side_effect=bug),
+        runs_of_the_report_task() as runs,
+    ):
+        place_order(customer, mug)
+        queued_reports.wait()
+
+    outcomes = queued_reports.outcomes()
+    assert (len(runs), outcomes) == (1, [("FAILURE", "KeyError")]), (
+        "An error that is not the mail server's (here a KeyError, as a bug raises) should "
+        "fail the report task at its first run, visibly; the task ran "
+        f"{len(runs)} times and ended {outcomes}. "
+        + (
+            "Retry only the mail errors: autoretry_for=(SMTPException, ConnectionError, "
+            "TimeoutError), not Exception (TODO 3)."
+            if len(runs) > 1
+            else "Do not catch it: a task that fails shows FAILURE, with its error (TODO 2)."
+            if runs
+            else ""
+        )
+        + nothing_queued(queued_reports)
+    )
+
+
+def test_a_refused_report_is_announced_once_it_is_delivered(
+    celery_worker, deliver_by_smtp, quick_retries, customer, mug, queued_reports
+):
+    deliver_by_smtp.refuse_next(1)
+    with received(order_report_sent) as calls:
+        place_order(customer, mug)
+        queued_reports.wait()
+
+    assert len(calls) == 1 and deliver_by_smtp.messages, (
+        "A report refused once and delivered on the retry should be announced once, after "
+        f"it is delivered; order_report_sent was sent {len(calls)} times and "
+        f"{len(deliver_by_smtp.messages)} emails arrived. Send the signal after the email "
+        "has gone out, not before (TODO 2)." + nothing_queued(queued_reports)
     )
 
 
@@ -211,6 +521,21 @@ def test_running_the_report_task_twice_sends_one_email(
     )
 
 
+def test_running_the_report_task_twice_announces_the_report_once(
+    celery_worker, customer, mug, queued_reports
+):
+    with received(order_report_sent) as calls:
+        order = place_order(customer, mug)
+        send_order_report.delay(order.pk)
+        queued_reports.wait()
+
+    assert len(calls) == 1, (
+        f"The report task ran twice for order #{order.pk}; order_report_sent should be sent "
+        f"once, for the one email; it was sent {len(calls)} times. A run that finds the "
+        "report sent already returns before it announces anything (TODO 4)."
+    )
+
+
 def test_the_order_records_when_its_report_was_sent(celery_worker, customer, mug, queued_reports):
     before = timezone.now()
     order = place_order(customer, mug)
@@ -220,7 +545,7 @@ def test_the_order_records_when_its_report_was_sent(celery_worker, customer, mug
     assert order.report_sent_at is not None and order.report_sent_at >= before, (
         f"Once its report is sent, order #{order.pk} should have report_sent_at set to the "
         f"time of sending; it is {order.report_sent_at}. Set it and save it in the same "
-        "transaction as the locked read (TODO 4)."
+        "transaction as the locked read (TODO 4)." + nothing_queued(queued_reports)
     )
 
 
