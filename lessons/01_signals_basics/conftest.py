@@ -1,0 +1,70 @@
+"""Fixtures for lesson 01: the receivers as loading the app left them, and placing orders.
+
+pytest imports this file after Django has loaded the apps (every `ready()` has run) and before
+it imports the lesson's test module. So what is connected now is what loading the app connected:
+an `@receiver` function is connected when its module is imported, and a test module that imports
+receivers.py would connect it even if `ready()` never did. A real server imports no test module.
+"""
+
+import gc
+import sys
+import weakref
+
+import pytest
+from django.db.models.signals import post_save
+
+from workshop.testing import restored_receivers
+
+# Django holds receivers by weak reference: a function that nothing else keeps alive (defined
+# inside ready(), a lambda) is gone once it is garbage. Collect now, as a running server would.
+gc.collect()
+
+# signals.py is not imported here: if loading the app never imported it, nothing is connected
+# to its signals yet, and importing it now could connect receivers a learner put in it.
+_signals = sys.modules.get("signals_basics.signals")
+CONNECTED_BY_LOADING_THE_APP = {
+    "post_save": list(post_save.receivers),
+    "order_placed": list(_signals.order_placed.receivers) if _signals else [],
+}
+
+
+@pytest.fixture
+def only_receivers_connected_by_loading_the_app():
+    """Inside the test, the lesson's signals keep only what loading the app connected.
+
+    Yields the names of the receivers left out: those connected later, by a test module
+    importing receivers.py, say.
+    """
+    from signals_basics.signals import order_placed
+
+    signals = {"post_save": post_save, "order_placed": order_placed}
+    connected_later = []
+    with restored_receivers(*signals.values()):
+        for name, signal in signals.items():
+            loaded = CONNECTED_BY_LOADING_THE_APP[name]
+            connected_later += [name_of(entry) for entry in signal.receivers if entry not in loaded]
+            signal.receivers[:] = [entry for entry in signal.receivers if entry in loaded]
+            signal.sender_receivers_cache.clear()
+        yield connected_later
+
+
+def name_of(entry):
+    _key, reference, _is_async = entry
+    receiver = reference() if isinstance(reference, weakref.ReferenceType) else reference
+    return getattr(receiver, "__qualname__", repr(receiver))
+
+
+@pytest.fixture
+def place_order(django_capture_on_commit_callbacks):
+    """services.place_order(), then whatever it left for after the commit.
+
+    Each test runs in a transaction that is rolled back, never committed: the callbacks of
+    `transaction.on_commit()` (if place_order() uses it) are run here as a commit would.
+    """
+    from signals_basics import services
+
+    def place(owner, products):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.place_order(owner, products)
+
+    return place
