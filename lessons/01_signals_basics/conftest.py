@@ -12,11 +12,16 @@ import weakref
 
 import pytest
 from django.db.models.signals import post_save
+from django.utils import inspect as django_inspect
 
 from workshop.testing import restored_receivers
 
 # Django holds receivers by weak reference: a function that nothing else keeps alive (defined
-# inside ready(), a lambda) is gone once it is garbage. Collect now, as a running server would.
+# inside ready(), a lambda) is gone once it is garbage. But with DEBUG on, as here, connect()
+# checks each receiver's signature and Django caches that check, with a strong reference to
+# the function: it survives in development and vanishes in production. Drop the cache (DEBUG
+# off never fills it) and collect the garbage, as a running server would.
+getattr(django_inspect._get_func_parameters, "cache_clear", lambda: None)()
 gc.collect()
 
 # signals.py is not imported here: if loading the app never imported it, nothing is connected

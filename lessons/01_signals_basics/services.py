@@ -34,6 +34,6 @@ def change_prices(products, percent):
     Returns the number of products changed.
     """
     raise NotImplementedError(
-        "TODO 5: update the prices with one QuerySet.update(), rounded to cents, "
-        "then send prices_changed with the changed product ids"
+        "TODO 5: update the prices with one QuerySet.update(), rounded to the cent (half a "
+        "cent up), then send prices_changed with the changed product ids, and return how many"
     )

@@ -11,11 +11,13 @@ import sys
 import traceback
 import weakref
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
+from django.core.exceptions import FieldError
 from django.db import connection
 from django.db.models import signals as model_signals
 from django.test.utils import CaptureQueriesContext
@@ -58,7 +60,7 @@ def test_creating_a_product_logs_it(caplog, capsys):
         pytest.fail(f"Creating a product raised TypeError: {error}. {signature_advice(error)}")
 
     assert event_lines(caplog) == [NEW_MUG], why_not_logged(
-        NEW_MUG, caplog, capsys, log_new_product_alone, todo_write=1, todo_connect=2
+        NEW_MUG, caplog, capsys, PRODUCT_RECEIVER, log_new_product_alone
     )
 
 
@@ -258,7 +260,7 @@ def test_placing_an_order_logs_it(other_customer, customer, mug, tea, caplog, ca
 
     expected = f"Order #{order.pk} placed by alice: 13.50"
     assert event_lines(caplog).count(expected) == 1, why_not_logged(
-        expected, caplog, capsys, lambda: log_order_placed_alone(order), todo_write=4
+        expected, caplog, capsys, ORDER_RECEIVER, lambda: log_order_placed_alone(order)
     )
 
 
@@ -299,7 +301,7 @@ def test_a_reimported_receivers_module_still_logs_each_order_once(
 def test_change_prices_changes_the_given_products_by_the_percentage(mug, tea):
     Product.objects.create(name="Vase", price=Decimal("20.00"))
 
-    services.change_prices(Product.objects.filter(name__in=["Mug", "Tea"]), percent=10)
+    change_prices(Product.objects.filter(name__in=["Mug", "Tea"]), percent=10)
 
     prices = {name: str(price) for name, price in Product.objects.values_list("name", "price")}
     assert prices == {"Mug": "10.45", "Tea": "4.40", "Vase": "20.00"}, (
@@ -313,8 +315,8 @@ def test_change_prices_rounds_half_a_cent_up():
     Product.objects.create(name="Teapot", price=Decimal("3.75"))
     Product.objects.create(name="Spoon", price=Decimal("1.25"))
 
-    services.change_prices(Product.objects.filter(name="Teapot"), percent=10)
-    services.change_prices(Product.objects.filter(name="Spoon"), percent=-10)
+    change_prices(Product.objects.filter(name="Teapot"), percent=10)
+    change_prices(Product.objects.filter(name="Spoon"), percent=-10)
 
     prices = {name: str(price) for name, price in Product.objects.values_list("name", "price")}
     assert prices == {"Teapot": "4.13", "Spoon": "1.13"}, (
@@ -327,10 +329,13 @@ def test_change_prices_rounds_half_a_cent_up():
 
 
 def test_change_prices_returns_how_many_products_it_changed(mug, tea):
-    changed = services.change_prices(Product.objects.all(), percent=10)
+    # Only the Tea costs less than 5.00; after the change, nothing does.
+    changed = change_prices(Product.objects.filter(price__lt=5), percent=50)
 
-    assert changed == 2, (
-        f"change_prices() of two products should return 2; it returned {changed!r} (TODO 5)."
+    assert changed == 1, (
+        "change_prices(products under 5.00, percent=50) changes the Tea alone and should "
+        f"return 1; it returned {changed!r}. Count the products before the update (a filter "
+        "on the price may not match after it), or return what update() returns (TODO 5)."
     )
 
 
@@ -340,9 +345,9 @@ def test_change_prices_runs_as_many_queries_for_six_products_as_for_two():
     )
 
     with CaptureQueriesContext(connection) as two:
-        services.change_prices(Product.objects.filter(name__in=["Cup 0", "Cup 1"]), percent=10)
+        change_prices(Product.objects.filter(name__in=["Cup 0", "Cup 1"]), percent=10)
     with CaptureQueriesContext(connection) as six:
-        services.change_prices(Product.objects.all(), percent=10)
+        change_prices(Product.objects.all(), percent=10)
 
     assert len(six) == len(two), (
         f"change_prices() ran {len(two)} queries for 2 products and {len(six)} for 6: a query "
@@ -353,7 +358,7 @@ def test_change_prices_runs_as_many_queries_for_six_products_as_for_two():
 
 def test_change_prices_sends_prices_changed_once_with_the_product_ids(mug, tea):
     with received(prices_changed) as calls:
-        services.change_prices(Product.objects.filter(name="Mug"), percent=-20)
+        change_prices(Product.objects.filter(name="Mug"), percent=-20)
 
     sent = [(call["sender"], ids_in(call), call.get("percent")) for call in calls]
     assert sent == [(Product, [mug.pk], -20)], (
@@ -366,7 +371,7 @@ def test_change_prices_sends_prices_changed_once_with_the_product_ids(mug, tea):
 def test_prices_changed_names_the_products_even_when_the_filter_no_longer_matches(mug, tea):
     # Tea costs less than 5.00 before the change and 6.00 after it.
     with received(prices_changed) as calls:
-        services.change_prices(Product.objects.filter(price__lt=5), percent=50)
+        change_prices(Product.objects.filter(price__lt=5), percent=50)
 
     sent = [ids_in(call) for call in calls]
     assert sent == [[tea.pk]], (
@@ -385,7 +390,7 @@ def test_a_receiver_of_prices_changed_sees_the_new_prices(mug, tea):
 
     with restored_receivers(prices_changed):
         prices_changed.connect(read_the_prices)
-        services.change_prices(Product.objects.filter(name="Mug"), percent=10)
+        change_prices(Product.objects.filter(name="Mug"), percent=10)
 
     assert prices_seen == ["10.45"], (
         "A receiver of prices_changed should read the new prices in the database (Mug: "
@@ -439,16 +444,29 @@ def log_order_placed_alone(order):
     receivers.log_order_placed(sender=Order, order=order, signal=order_placed)
 
 
-def why_not_logged(expected, caplog, capsys, call_receiver_alone, todo_write, todo_connect=None):
+@dataclass(frozen=True)
+class LessonReceiver:
+    name: str  # in receivers.py
+    called_as: str  # how the tests call it on their own
+    todo_write: int
+    todo_connect: int
+
+
+PRODUCT_RECEIVER = LessonReceiver(
+    "log_new_product", "as post_save would for a new Mug (created=True)", 1, 2
+)
+ORDER_RECEIVER = LessonReceiver("log_order_placed", "with the placed order", 4, 4)
+
+
+def why_not_logged(expected, caplog, capsys, receiver, call_alone):
     """Why `expected` was not logged once at INFO on 'shop.events': the likeliest mistake."""
-    todo_connect = todo_connect or todo_write
     lines = event_lines(caplog)
     prefix = expected.split(":")[0].split("#")[0]
     if lines.count(expected) > 1:
         return (
-            f"It logged '{expected}' {lines.count(expected)} times: the receiver is connected "
-            "more than once (with @receiver and with connect(), say, or under two names). "
-            f"Connect it once, in ready() with a dispatch_uid (TODO {todo_connect})."
+            f"It logged '{expected}' {lines.count(expected)} times: {receiver.name} is "
+            "connected more than once (with @receiver and with connect(), say). Connect it "
+            f"once, in ready() with a dispatch_uid (TODO {receiver.todo_connect})."
         )
     elsewhere = [
         record
@@ -460,40 +478,42 @@ def why_not_logged(expected, caplog, capsys, call_receiver_alone, todo_write, to
         return (
             f"Expected '{expected}' at INFO on the 'shop.events' logger; it went to "
             f"{describe(elsewhere)}. Log with receivers.py's `logger` "
-            f"(logging.getLogger('shop.events')) and logger.info() (TODO {todo_write})."
+            f"(logging.getLogger('shop.events')) and logger.info() (TODO {receiver.todo_write})."
         )
     if prefix in capsys.readouterr().out:
         return (
             f"Expected '{expected}' logged at INFO on 'shop.events'; it was printed instead. "
-            f"Use logger.info(), not print(): a server's logs never see stdout (TODO {todo_write})."
+            "Use logger.info(), not print(): a server's logs never see stdout "
+            f"(TODO {receiver.todo_write})."
         )
     similar = [line for line in lines if line.startswith(prefix)]
     if similar:
         return (
             f"Expected exactly '{expected}' on 'shop.events'; it logged {similar}. "
-            + wrong_line_advice(expected, similar[0], todo_write)
+            + wrong_line_advice(similar[0], receiver.todo_write)
         )
     caplog.clear()
     try:
-        call_receiver_alone()
+        call_alone()
     except Exception as error:  # Whatever the receiver raises is worth reporting.
         return (
-            f"Nothing was logged, and calling the receiver directly raised "
-            f"{type(error).__name__}: {error}. See TODO {todo_write} in receivers.py."
+            f"Nothing was logged, and {receiver.name}, called {receiver.called_as}, raised "
+            f"{type(error).__name__}: {error}. See TODO {receiver.todo_write} in receivers.py."
         )
     if expected not in event_lines(caplog):
         return (
-            f"Expected '{expected}' on 'shop.events'; nothing was logged, and called directly, "
-            f"the receiver logged {event_lines(caplog)}. Write it in receivers.py "
-            f"(TODO {todo_write})."
+            f"Expected '{expected}' on 'shop.events'; nothing was logged. Called "
+            f"{receiver.called_as}, {receiver.name} logged {event_lines(caplog)}: write it "
+            f"in receivers.py (TODO {receiver.todo_write})."
         )
+    connected = connections_of(getattr(receivers, receiver.name))
+    where = f" (it is connected to {', '.join(connected)})" if connected else ""
     return (
-        f"Expected '{expected}' on 'shop.events'; nothing was logged. The receiver logs it "
-        "when called directly, so nothing connected calls it"
-        f"{connected_elsewhere(call_receiver_alone)}. Connect it in ready() in apps.py "
-        f"(TODO {todo_connect}). Django holds receivers by weak reference: a function "
-        "defined inside ready(), or a lambda, is garbage once ready() returns; connect the "
-        "module-level function from receivers.py (or pass weak=False)."
+        f"Expected '{expected}' on 'shop.events'; nothing was logged. {receiver.name} logs it "
+        f"when called directly, so nothing connected calls it{where}. Connect it in ready() "
+        f"in apps.py (TODO {receiver.todo_connect}). Django holds receivers by weak "
+        "reference: a function defined inside ready(), or a lambda, is garbage once ready() "
+        "returns; connect the module-level function from receivers.py (or pass weak=False)."
     )
 
 
@@ -510,7 +530,7 @@ def not_connected_by_loading_the_app(receiver, connected_later, caplog, todo):
     return f"{seen} Connect {receiver} in ready() in apps.py (TODO {todo})."
 
 
-def wrong_line_advice(expected, logged, todo):
+def wrong_line_advice(logged, todo):
     if logged.endswith(": 0.00"):
         return (
             "A total of 0.00 means the order had no lines yet: the receiver ran before "
@@ -521,16 +541,6 @@ def wrong_line_advice(expected, logged, todo):
         "Log the values as they are (the price and total are Decimals: 9.50 prints as "
         f"9.50), and the owner's username (TODO {todo})."
     )
-
-
-def connected_elsewhere(call_receiver_alone):
-    function = (
-        receivers.log_new_product
-        if call_receiver_alone is log_new_product_alone
-        else receivers.log_order_placed
-    )
-    found = connections_of(function)
-    return f" (it is connected to {', '.join(found)})" if found else ""
 
 
 def connections_of(function):
@@ -573,6 +583,17 @@ def describe(records):
 def describe_call(call):
     arguments = ", ".join(f"{name}={value!r}" for name, value in call.items())
     return f"send({arguments})"
+
+
+def change_prices(products, percent):
+    """services.change_prices(), with advice if it mixes floats into money."""
+    try:
+        return services.change_prices(products, percent=percent)
+    except (TypeError, FieldError) as error:
+        pytest.fail(
+            f"change_prices() raised {type(error).__name__}: {error}. Money is a Decimal, "
+            "never a float: make the factor 1 + Decimal(percent) / 100 (TODO 5)."
+        )
 
 
 def ids_in(call):
