@@ -50,6 +50,10 @@ def event_lines(caplog):
     ]
 
 
+def new_product_lines(caplog):
+    return [line for line in event_lines(caplog) if line.startswith("New product")]
+
+
 # TODO 1 and 2: a receiver for post_save, connected in apps.py.
 
 
@@ -59,7 +63,7 @@ def test_creating_a_product_logs_it(caplog, capsys):
     except TypeError as error:
         pytest.fail(f"Creating a product raised TypeError: {error}. {signature_advice(error)}")
 
-    assert event_lines(caplog) == [NEW_MUG], why_not_logged(
+    assert new_product_lines(caplog) == [NEW_MUG], why_not_logged(
         NEW_MUG, caplog, capsys, PRODUCT_RECEIVER, log_new_product_alone
     )
 
@@ -69,7 +73,7 @@ def test_loading_the_app_connects_the_product_receiver(
 ):
     Product.objects.create(name="Mug", price=Decimal("9.50"))
 
-    assert event_lines(caplog) == [NEW_MUG], not_connected_by_loading_the_app(
+    assert new_product_lines(caplog) == [NEW_MUG], not_connected_by_loading_the_app(
         "log_new_product", only_receivers_connected_by_loading_the_app, caplog, todo=2
     )
 
