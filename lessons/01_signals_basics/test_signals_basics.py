@@ -18,7 +18,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.exceptions import FieldError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import signals as model_signals
 from django.test.utils import CaptureQueriesContext
 
@@ -86,6 +86,17 @@ def test_saving_an_existing_product_does_not_log_it_again(mug, caplog):
     assert event_lines(caplog) == [], (
         f"Saving a product that already exists logged {event_lines(caplog)}. post_save fires "
         "on every save: log only when the `created` argument is True (TODO 1)."
+    )
+
+
+def test_a_product_whose_save_fails_is_not_logged(caplog):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.create(name="Ghost", price=None)  # The price column is NOT NULL.
+
+    logged = [line for line in event_lines(caplog) if "Ghost" in line]
+    assert logged == [], (
+        f"A product whose save failed was logged anyway: {logged}. Log in post_save, which "
+        "Django sends once the row is written, not in pre_save (TODO 2)."
     )
 
 
@@ -361,14 +372,17 @@ def test_change_prices_runs_as_many_queries_for_six_products_as_for_two():
 
 
 def test_change_prices_sends_prices_changed_once_with_the_product_ids(mug, tea):
+    Product.objects.create(name="Vase", price=Decimal("20.00"))
+
     with received(prices_changed) as calls:
-        change_prices(Product.objects.filter(name="Mug"), percent=-20)
+        change_prices(Product.objects.filter(name__in=["Mug", "Tea"]), percent=-20)
 
     sent = [(call["sender"], ids_in(call), call.get("percent")) for call in calls]
-    assert sent == [(Product, [mug.pk], -20)], (
-        "change_prices() should send prices_changed once, with sender=Product, "
-        f"product_ids=[the changed products' ids] and percent; it sent {sent}. update() sends "
-        "no save signals, so this function must announce the change itself (TODO 5)."
+    assert sent == [(Product, sorted([mug.pk, tea.pk]), -20)], (
+        "change_prices(Mug and Tea, percent=-20) should send prices_changed once, with "
+        "sender=Product, product_ids=[the changed products' ids] and percent=-20; it sent "
+        f"{sent}. update() sends no save signals, so this function must announce the change "
+        "itself, once for the whole change (TODO 5)."
     )
 
 
@@ -437,6 +451,7 @@ def a_fresh_import_of_receivers():
 def log_new_product_alone():
     """Call receivers.log_new_product directly, as post_save would for a new Mug."""
     mug = Product(pk=999, name="Mug", price=Decimal("9.50"))
+    mug._state.adding, mug._state.db = False, "default"  # As save() leaves them.
     receivers.log_new_product(
         sender=Product, instance=mug, created=True, raw=False, using="default",
         update_fields=None, signal=model_signals.post_save,
