@@ -9,6 +9,7 @@ receivers.py would connect it even if `ready()` never did. A real server imports
 import gc
 import sys
 import weakref
+from functools import partial
 
 import pytest
 from django.db.models.signals import post_save
@@ -60,16 +61,22 @@ def name_of(entry):
 
 
 @pytest.fixture
-def place_order(django_capture_on_commit_callbacks):
-    """services.place_order(), then whatever it left for after the commit.
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): ...` runs the block, then what it left for after the commit.
 
     Each test runs in a transaction that is rolled back, never committed: the callbacks of
-    `transaction.on_commit()` (if place_order() uses it) are run here as a commit would.
+    `transaction.on_commit()` (if the lesson's code uses it) are run here as a commit would.
     """
+    return partial(django_capture_on_commit_callbacks, execute=True)
+
+
+@pytest.fixture
+def place_order(committed):
+    """services.place_order(), then what it left for after the commit."""
     from signals_basics import services
 
     def place(owner, products):
-        with django_capture_on_commit_callbacks(execute=True):
+        with committed():
             return services.place_order(owner, products)
 
     return place

@@ -1,8 +1,10 @@
 """Lesson 01: signals basics. Read top to bottom: the first failing test is your next step.
 
 Fixtures from conftest.py: `only_receivers_connected_by_loading_the_app` leaves connected only
-what loading the app connected (as on a server, where no test imports your modules), and
-`place_order` calls services.place_order() and runs what it left for after the commit.
+what loading the app connected (as on a server, where no test imports your modules);
+`committed()` runs a block and then what it left for after the commit (each test's transaction
+is rolled back, so `transaction.on_commit()` callbacks run only there); `place_order` calls
+services.place_order() inside it.
 """
 
 import importlib.util
@@ -57,9 +59,10 @@ def new_product_lines(caplog):
 # TODO 1 and 2: a receiver for post_save, connected in apps.py.
 
 
-def test_creating_a_product_logs_it(caplog, capsys):
+def test_creating_a_product_logs_it(committed, caplog, capsys):
     try:
-        Product.objects.create(name="Mug", price=Decimal("9.50"))
+        with committed():
+            Product.objects.create(name="Mug", price=Decimal("9.50"))
     except TypeError as error:
         pytest.fail(f"Creating a product raised TypeError: {error}. {signature_advice(error)}")
 
@@ -69,19 +72,21 @@ def test_creating_a_product_logs_it(caplog, capsys):
 
 
 def test_loading_the_app_connects_the_product_receiver(
-    only_receivers_connected_by_loading_the_app, caplog
+    only_receivers_connected_by_loading_the_app, committed, caplog
 ):
-    Product.objects.create(name="Mug", price=Decimal("9.50"))
+    with committed():
+        Product.objects.create(name="Mug", price=Decimal("9.50"))
 
     assert new_product_lines(caplog) == [NEW_MUG], not_connected_by_loading_the_app(
         "log_new_product", only_receivers_connected_by_loading_the_app, caplog, todo=2
     )
 
 
-def test_saving_an_existing_product_does_not_log_it_again(mug, caplog):
+def test_saving_an_existing_product_does_not_log_it_again(mug, committed, caplog):
     caplog.clear()
     mug.price = Decimal("10.00")
-    mug.save()
+    with committed():
+        mug.save()
 
     assert new_product_lines(caplog) == [], (
         f"Saving a product that already exists logged {new_product_lines(caplog)}. post_save "
@@ -89,8 +94,8 @@ def test_saving_an_existing_product_does_not_log_it_again(mug, caplog):
     )
 
 
-def test_a_product_whose_save_fails_is_not_logged(caplog):
-    with pytest.raises(IntegrityError), transaction.atomic():
+def test_a_product_whose_save_fails_is_not_logged(committed, caplog):
+    with committed(), pytest.raises(IntegrityError), transaction.atomic():
         Product.objects.create(name="Ghost", price=None)  # The price column is NOT NULL.
 
     logged = [line for line in event_lines(caplog) if "Ghost" in line]
@@ -100,9 +105,10 @@ def test_a_product_whose_save_fails_is_not_logged(caplog):
     )
 
 
-def test_saving_a_user_does_not_reach_the_product_receiver(caplog):
+def test_saving_a_user_does_not_reach_the_product_receiver(committed, caplog):
     try:
-        User.objects.create_user(username="carol")
+        with committed():
+            User.objects.create_user(username="carol")
     except AttributeError as error:
         pytest.fail(
             f"Saving a User called log_new_product, which failed: {error}. Connect it with "
@@ -115,12 +121,13 @@ def test_saving_a_user_does_not_reach_the_product_receiver(caplog):
     )
 
 
-def test_a_reimported_receivers_module_still_logs_each_product_once(caplog):
+def test_a_reimported_receivers_module_still_logs_each_product_once(committed, caplog):
     # A module imported a second time (reloaded, or under another name) defines new function
     # objects, and ready() may run again: the receiver must stay connected once.
     with restored_receivers(model_signals.post_save, order_placed), a_fresh_import_of_receivers():
         apps.get_app_config("signals_basics").ready()
-        Product.objects.create(name="Mug", price=Decimal("9.50"))
+        with committed():
+            Product.objects.create(name="Mug", price=Decimal("9.50"))
 
     logged = event_lines(caplog).count(NEW_MUG)
     assert logged == 1, (
