@@ -1,15 +1,30 @@
-"""Lesson 01: signals basics. Read top to bottom: the first failing test is your next step."""
+"""Lesson 01: signals basics. Read top to bottom: the first failing test is your next step.
 
-import importlib
+Fixtures from conftest.py: `only_receivers_connected_by_loading_the_app` leaves connected only
+what loading the app connected (as on a server, where no test imports your modules);
+`committed()` runs a block and then what it left for after the commit (each test's transaction
+is rolled back, so `transaction.on_commit()` callbacks run only there); `place_order` calls
+services.place_order() inside it.
+"""
+
+import importlib.util
 import logging
+import sys
+import traceback
+import weakref
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
-from django.db.models.signals import post_save
+from django.core.exceptions import FieldError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import signals as model_signals
+from django.test.utils import CaptureQueriesContext
 
-from shop.models import Order, Product
+from shop.models import Order, OrderLine, Product
 from signals_basics import receivers, services
 from signals_basics.signals import order_placed, prices_changed
 from workshop.testing import received, restored_receivers
@@ -17,157 +32,599 @@ from workshop.testing import received, restored_receivers
 pytestmark = pytest.mark.django_db
 
 EVENTS = "shop.events"
+NEW_MUG = "New product: Mug at 9.50"
 
 
 @pytest.fixture(autouse=True)
-def events_at_info(caplog):
-    caplog.set_level(logging.INFO, logger=EVENTS)
+def every_log_record(caplog):
+    # Everything is captured, at any level on any logger, so that a failure can say where a
+    # line went when it did not arrive as INFO on 'shop.events'.
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger=EVENTS)
 
 
 def event_lines(caplog):
-    return [record.getMessage() for record in caplog.records if record.name == EVENTS]
+    """The lines logged at INFO on 'shop.events': what the lesson's receivers must log."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == EVENTS and record.levelno == logging.INFO
+    ]
+
+
+def new_product_lines(caplog):
+    return [line for line in event_lines(caplog) if line.startswith("New product")]
 
 
 # TODO 1 and 2: a receiver for post_save, connected in apps.py.
 
 
-def test_creating_a_product_logs_it(caplog):
-    Product.objects.create(name="Mug", price=Decimal("9.50"))
+def test_creating_a_product_logs_it(committed, caplog, capsys):
+    try:
+        with committed():
+            Product.objects.create(name="Mug", price=Decimal("9.50"))
+    except TypeError as error:
+        pytest.fail(f"Creating a product raised TypeError: {error}. {signature_advice(error)}")
 
-    assert event_lines(caplog) == ["New product: Mug at 9.50"], (
-        "Creating a product should log exactly 'New product: Mug at 9.50' on the "
-        f"'shop.events' logger; it logged {event_lines(caplog)}. Write log_new_product in "
-        "receivers.py (TODO 1) and connect it to post_save in apps.py (TODO 2)."
+    assert new_product_lines(caplog) == [NEW_MUG], why_not_logged(
+        NEW_MUG, caplog, capsys, PRODUCT_RECEIVER, log_new_product_alone
     )
 
 
-def test_saving_an_existing_product_does_not_log_it_again(mug, caplog):
+def test_loading_the_app_connects_the_product_receiver(
+    only_receivers_connected_by_loading_the_app, committed, caplog
+):
+    with committed():
+        Product.objects.create(name="Mug", price=Decimal("9.50"))
+
+    assert new_product_lines(caplog) == [NEW_MUG], not_connected_by_loading_the_app(
+        "log_new_product", only_receivers_connected_by_loading_the_app, caplog, todo=2
+    )
+
+
+def test_saving_an_existing_product_does_not_log_it_again(mug, committed, caplog):
     caplog.clear()
     mug.price = Decimal("10.00")
-    mug.save()
+    with committed():
+        mug.save()
 
-    assert event_lines(caplog) == [], (
-        f"Saving a product that already exists logged {event_lines(caplog)}. post_save fires "
-        "on every save: log only when the `created` argument is True."
+    assert new_product_lines(caplog) == [], (
+        f"Saving a product that already exists logged {new_product_lines(caplog)}. post_save "
+        "fires on every save: log only when the `created` argument is True (TODO 1)."
     )
 
 
-def test_saving_a_user_does_not_reach_the_product_receiver(caplog):
+def test_a_product_whose_save_fails_is_not_logged(committed, caplog):
+    with committed(), pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.create(name="Ghost", price=None)  # The price column is NOT NULL.
+
+    logged = [line for line in event_lines(caplog) if "Ghost" in line]
+    assert logged == [], (
+        f"A product whose save failed was logged anyway: {logged}. Log in post_save, which "
+        "Django sends once the row is written, not in pre_save (TODO 2)."
+    )
+
+
+def test_saving_a_user_does_not_reach_the_product_receiver(committed, caplog):
     try:
-        User.objects.create_user(username="carol")
+        with committed():
+            User.objects.create_user(username="carol")
     except AttributeError as error:
         pytest.fail(
             f"Saving a User called log_new_product, which failed: {error}. Connect it with "
-            "sender=Product, so that it hears about products only."
+            "sender=Product, so that it hears about products only (TODO 2)."
         )
 
-    assert not any(line.startswith("New product") for line in event_lines(caplog)), (
+    assert new_product_lines(caplog) == [], (
         "Saving a User logged a 'New product' line. Connect log_new_product with "
-        "sender=Product, so that it hears about products only."
+        "sender=Product, so that it hears about products only (TODO 2)."
     )
 
 
-def test_a_reimported_receivers_module_still_logs_each_product_once(caplog):
-    with restored_receivers(post_save, order_placed):
-        # A module imported a second time (reloaded, or under another name) defines new
-        # function objects, and ready() may run again: the receiver must stay connected once.
-        importlib.reload(receivers)
+def test_a_reimported_receivers_module_still_logs_each_product_once(committed, caplog):
+    # A module imported a second time (reloaded, or under another name) defines new function
+    # objects, and ready() may run again: the receiver must stay connected once.
+    with restored_receivers(model_signals.post_save, order_placed), a_fresh_import_of_receivers():
         apps.get_app_config("signals_basics").ready()
-        Product.objects.create(name="Mug", price=Decimal("9.50"))
+        with committed():
+            Product.objects.create(name="Mug", price=Decimal("9.50"))
 
-    logged = event_lines(caplog).count("New product: Mug at 9.50")
+    logged = event_lines(caplog).count(NEW_MUG)
     assert logged == 1, (
-        f"Creating one product logged it {logged} times after ready() ran again. "
+        f"Creating one product logged it {logged} times after receivers.py was imported again "
+        "and ready() ran again. "
         + (
             "Connect log_new_product in ready() first (TODO 2)."
             if logged == 0
-            else "Pass a dispatch_uid to post_save.connect(): a second connect() with the "
-            "same uid is ignored, even for a new function object."
+            else "Give the connection a dispatch_uid (post_save.connect(..., dispatch_uid=...) "
+            "or @receiver(..., dispatch_uid=...)): a second connect() with the same uid is "
+            "ignored, even for a new function object (TODO 2)."
         )
     )
 
 
-# TODO 3 and 4: a custom signal, sent robustly by domain code.
+# TODO 3: a custom signal, sent robustly by the code that places orders.
 
 
-def test_place_order_sends_order_placed_with_the_order(customer, mug):
+def test_place_order_sends_order_placed_once_with_the_order(customer, mug, place_order):
     with received(order_placed) as calls:
-        order = services.place_order(customer, [mug])
+        try:
+            order = place_order(customer, [mug])
+        except TypeError as error:
+            pytest.fail(f"place_order() raised TypeError: {error}. {signature_advice(error)}")
 
-    assert [(call["sender"], call.get("order")) for call in calls] == [(Order, order)], (
-        f"place_order() should send order_placed once, with sender=Order and order=<the new "
-        f"order>; the signal was sent {len(calls)} times: {calls}. See TODO 3 in services.py."
+    sent = [(call["sender"], call.get("order")) for call in calls]
+    assert sent == [(Order, order)], (
+        "place_order() should send order_placed once, with sender=Order (the class) and "
+        f"order=<the new order>; what it sent: {[describe_call(c) for c in calls] or 'nothing'}. "
+        "See TODO 3 in services.py."
     )
 
 
-def test_a_failing_receiver_does_not_stop_place_order(customer, mug):
-    def broken_receiver(sender, **kwargs):
-        raise RuntimeError("the warehouse is on fire")
+def test_order_placed_goes_out_once_the_order_and_its_lines_are_saved(
+    customer, mug, tea, place_order
+):
+    lines_in_the_database = []
 
-    with received(order_placed) as calls, restored_receivers(order_placed):
+    def count_the_lines(sender, **kwargs):
+        order = kwargs.get("order")
+        lines = OrderLine.objects.filter(order_id=getattr(order, "pk", None))
+        lines_in_the_database.append(sorted(lines.values_list("product__name", flat=True)))
+
+    with restored_receivers(order_placed):
+        order_placed.connect(count_the_lines)
+        place_order(customer, [mug, tea])
+
+    assert lines_in_the_database == [["Mug", "Tea"]], (
+        "A receiver of order_placed should find the order's lines in the database (Mug and "
+        f"Tea); it found {lines_in_the_database}. Send the signal once, after the lines are "
+        "saved (after bulk_create), not before: receivers act on what has happened (TODO 3)."
+        if lines_in_the_database
+        else "place_order() did not send order_placed (TODO 3)."
+    )
+
+
+def test_a_failing_receiver_does_not_break_place_order(customer, mug, place_order):
+    with restored_receivers(order_placed):
         order_placed.connect(broken_receiver)
         try:
-            order = services.place_order(customer, [mug])
+            order = place_order(customer, [mug])
         except RuntimeError:
             pytest.fail(
-                "A receiver that raised broke place_order(). Send order_placed with "
-                "send_robust(): it catches each receiver's exception and returns it."
+                "A receiver that raised broke place_order(): the order is placed, yet the "
+                "caller gets an exception. Send order_placed with send_robust(): it catches "
+                "each receiver's exception and returns it instead (TODO 3)."
             )
 
-    assert calls and Order.objects.filter(pk=order.pk).exists(), (
-        "place_order() should still save the order and announce it with order_placed when "
-        "one receiver raises. See TODO 3 in services.py."
+    assert isinstance(order, Order) and Order.objects.filter(pk=order.pk).exists(), (
+        f"place_order() should return the saved order even when a receiver raises; it "
+        f"returned {order!r}. See TODO 3 in services.py."
     )
 
 
-def test_a_failing_receivers_error_is_logged_with_its_traceback(customer, mug, caplog):
+def test_a_failing_receiver_does_not_stop_the_other_receivers(customer, mug, place_order):
+    with restored_receivers(order_placed):
+        order_placed.connect(broken_receiver)
+        with received(order_placed) as calls:
+            try:
+                place_order(customer, [mug])
+            except RuntimeError:
+                pytest.fail(
+                    "A receiver that raised broke place_order(). Send order_placed with "
+                    "send_robust(), which calls every receiver whatever the others do (TODO 3)."
+                )
+
+    assert len(calls) == 1, (
+        "place_order() did not send order_placed (TODO 3)."
+        if not calls and not order_placed_is_sent(place_order)
+        else "A receiver connected after one that raised should still hear order_placed once; it "
+        f"heard it {len(calls)} times. send() stops at the first receiver that raises, even "
+        "inside a try/except; send_robust() calls every receiver (TODO 3)."
+    )
+
+
+def test_a_failing_receivers_error_is_logged_once_with_its_traceback(
+    customer, mug, place_order, caplog
+):
+    error = RuntimeError("the warehouse is on fire")
+
     def broken_receiver(sender, **kwargs):
-        raise RuntimeError("the warehouse is on fire")
+        raise error
 
     with restored_receivers(order_placed):
         order_placed.connect(broken_receiver)
-        services.place_order(customer, [mug])
+        try:
+            place_order(customer, [mug])
+        except RuntimeError:
+            pytest.fail("A receiver that raised broke place_order(): use send_robust() (TODO 3).")
 
-    errors = [r for r in caplog.records if r.name == EVENTS and r.levelno >= logging.ERROR]
-    assert errors and errors[0].exc_info and "broken_receiver" in errors[0].getMessage(), (
-        "When a receiver raises, place_order() should log an error on 'shop.events' that "
-        "names the receiver and carries the traceback (exc_info=response). Errors logged: "
-        f"{[r.getMessage() for r in errors]}. See TODO 3 in services.py."
+    about_it = [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.WARNING
+        and (
+            (record.exc_info and record.exc_info[1] is error)
+            or "broken_receiver" in record.getMessage()
+            or str(error) in record.getMessage()
+        )
+    ]
+    assert about_it, (
+        "When a receiver raises, its error must be logged, with its traceback; nothing at "
+        f"WARNING or above mentioned it (records seen: {describe(caplog.records) or 'none'}). "
+        "send_robust() logs each receiver's exception on the 'django.dispatch' logger at ERROR "
+        "(TODO 3)."
+    )
+    assert len(about_it) == 1, (
+        f"The receiver's error was logged {len(about_it)} times: {describe(about_it)}. "
+        "send_robust() already logs each receiver's exception, with its traceback, on the "
+        "'django.dispatch' logger at ERROR: log it once, do not log the responses again "
+        "(TODO 3)."
+    )
+    [record] = about_it
+    assert (record.name, record.levelname) == ("django.dispatch", "ERROR"), (
+        f"The receiver's error was logged by '{record.name}' at {record.levelname}; the lesson "
+        "relies on Django's own record: send_robust() logs it on 'django.dispatch' at ERROR. "
+        "Send order_placed with send_robust() and leave the logging to Django (TODO 3)."
+    )
+    frames = traceback.extract_tb(record.exc_info[2]) if record.exc_info else []
+    assert any(frame.name == "broken_receiver" for frame in frames), (
+        "The error's record should carry the receiver's real exception and traceback "
+        f"(exc_info); it carried {record.exc_info!r}. See TODO 3."
     )
 
 
-def test_placing_an_order_logs_it(customer, mug, tea, caplog):
-    caplog.clear()
-    order = services.place_order(customer, [mug, tea])
+# TODO 4: a receiver of the custom signal.
+
+
+def test_placing_an_order_logs_it(other_customer, customer, mug, tea, caplog, capsys, place_order):
+    # bob is user #1 and alice user #2, so an order's number differs from its owner's id.
+    order = place_order(customer, [mug, tea])
 
     expected = f"Order #{order.pk} placed by alice: 13.50"
-    assert expected in event_lines(caplog), (
-        f"Placing an order should log '{expected}' on 'shop.events'; it logged "
-        f"{event_lines(caplog)}. Write log_order_placed in receivers.py and connect it to "
-        "order_placed in apps.py (TODO 4)."
+    assert event_lines(caplog).count(expected) == 1, why_not_logged(
+        expected, caplog, capsys, ORDER_RECEIVER, lambda: log_order_placed_alone(order)
+    )
+
+
+def test_loading_the_app_connects_the_order_receiver(
+    only_receivers_connected_by_loading_the_app, customer, mug, place_order, caplog
+):
+    order = place_order(customer, [mug])
+
+    expected = f"Order #{order.pk} placed by alice: 9.50"
+    assert event_lines(caplog).count(expected) == 1, not_connected_by_loading_the_app(
+        "log_order_placed", only_receivers_connected_by_loading_the_app, caplog, todo=4
+    )
+
+
+def test_a_reimported_receivers_module_still_logs_each_order_once(
+    customer, mug, place_order, caplog
+):
+    with restored_receivers(model_signals.post_save, order_placed), a_fresh_import_of_receivers():
+        apps.get_app_config("signals_basics").ready()
+        order = place_order(customer, [mug])
+
+    logged = event_lines(caplog).count(f"Order #{order.pk} placed by alice: 9.50")
+    assert logged == 1, (
+        f"Placing one order logged it {logged} times after receivers.py was imported again and "
+        "ready() ran again. "
+        + (
+            "Connect log_order_placed to order_placed in ready() first (TODO 4)."
+            if logged == 0
+            else "Give its connection a dispatch_uid of its own (TODO 4): a second connect() "
+            "with the same uid is ignored, even for a new function object."
+        )
     )
 
 
 # TODO 5: a bulk change, announced by the one function that makes it.
 
 
-def test_change_prices_changes_every_product_rounded_to_cents(mug, tea):
-    services.change_prices(Product.objects.all(), percent=10)
+def test_change_prices_changes_the_given_products_by_the_percentage(mug, tea):
+    Product.objects.create(name="Vase", price=Decimal("20.00"))
 
-    prices = dict(Product.objects.values_list("name", "price"))
-    assert prices == {"Mug": Decimal("10.45"), "Tea": Decimal("4.40")}, (
-        f"change_prices(all products, percent=10) should give Mug 10.45 and Tea 4.40; the "
-        f"prices are now {prices}. See TODO 5 in services.py."
+    change_prices(Product.objects.filter(name__in=["Mug", "Tea"]), percent=10)
+
+    prices = {name: str(price) for name, price in Product.objects.values_list("name", "price")}
+    assert prices == {"Mug": "10.45", "Tea": "4.40", "Vase": "20.00"}, (
+        "change_prices(Mug and Tea, percent=10) should make Mug 10.45 and Tea 4.40 and leave "
+        f"the Vase at 20.00; the prices are now {prices}. The new price is "
+        "price * (1 + percent / 100), in Decimal (TODO 5)."
     )
 
 
-def test_change_prices_sends_prices_changed_with_the_product_ids(mug, tea):
+def test_change_prices_rounds_half_a_cent_up():
+    Product.objects.create(name="Teapot", price=Decimal("3.75"))
+    Product.objects.create(name="Spoon", price=Decimal("1.25"))
+
+    change_prices(Product.objects.filter(name="Teapot"), percent=10)
+    change_prices(Product.objects.filter(name="Spoon"), percent=-10)
+
+    prices = {name: str(price) for name, price in Product.objects.values_list("name", "price")}
+    assert prices == {"Teapot": "4.13", "Spoon": "1.13"}, (
+        "Prices are rounded to the cent, half a cent up: 3.75 + 10% = 4.125 becomes 4.13, and "
+        f"1.25 - 10% = 1.125 becomes 1.13; they became {prices}. Round half to even "
+        "(Decimal.quantize() and round() by default), truncating or float arithmetic give "
+        "4.12: round in the database with Round(..., 2), or in Python with "
+        "quantize(Decimal('0.01'), rounding=ROUND_HALF_UP) (TODO 5)."
+    )
+
+
+def test_change_prices_returns_how_many_products_it_changed(mug, tea):
+    # Only the Tea costs less than 5.00; after the change, nothing does.
+    changed = change_prices(Product.objects.filter(price__lt=5), percent=50)
+
+    assert changed == 1, (
+        "change_prices(products under 5.00, percent=50) changes the Tea alone and should "
+        f"return 1; it returned {changed!r}. Count the products before the update (a filter "
+        "on the price may not match after it), or return what update() returns (TODO 5)."
+    )
+
+
+def test_change_prices_runs_as_many_queries_for_six_products_as_for_two():
+    Product.objects.bulk_create(
+        Product(name=f"Cup {n}", price=Decimal("5.00") + n) for n in range(6)
+    )
+
+    with CaptureQueriesContext(connection) as two:
+        change_prices(Product.objects.filter(name__in=["Cup 0", "Cup 1"]), percent=10)
+    with CaptureQueriesContext(connection) as six:
+        change_prices(Product.objects.all(), percent=10)
+
+    assert len(six) == len(two), (
+        f"change_prices() ran {len(two)} queries for 2 products and {len(six)} for 6: a query "
+        "per product, as a save() in a loop makes. Change them all at once with one "
+        "QuerySet.update() (TODO 5)."
+    )
+
+
+def test_change_prices_sends_prices_changed_once_with_the_product_ids(mug, tea):
+    Product.objects.create(name="Vase", price=Decimal("20.00"))
+
     with received(prices_changed) as calls:
-        services.change_prices(Product.objects.filter(name="Mug"), percent=-20)
+        change_prices(Product.objects.filter(name__in=["Mug", "Tea"]), percent=-20)
 
-    sent = [(call["sender"], call.get("product_ids"), call.get("percent")) for call in calls]
-    assert sent == [(Product, [mug.pk], -20)], (
-        "change_prices() should send prices_changed once, with sender=Product, "
-        f"product_ids=[the changed products' ids] and percent; it sent {sent}. update() sends "
-        "no save signals, so this function must announce the change itself (TODO 5)."
+    sent = [(call["sender"], ids_in(call), call.get("percent")) for call in calls]
+    assert sent == [(Product, sorted([mug.pk, tea.pk]), -20)], (
+        "change_prices(Mug and Tea, percent=-20) should send prices_changed once, with "
+        "sender=Product, product_ids=[the changed products' ids] and percent=-20; it sent "
+        f"{sent}. update() sends no save signals, so this function must announce the change "
+        "itself, once for the whole change (TODO 5)."
     )
+
+
+def test_prices_changed_names_the_products_even_when_the_filter_no_longer_matches(mug, tea):
+    # Tea costs less than 5.00 before the change and 6.00 after it.
+    with received(prices_changed) as calls:
+        change_prices(Product.objects.filter(price__lt=5), percent=50)
+
+    sent = [ids_in(call) for call in calls]
+    assert sent == [[tea.pk]], (
+        "change_prices(products under 5.00, percent=50) should send product_ids=[Tea's id]; "
+        f"receivers got {sent}. Take the ids as a list before the update: a queryset "
+        "evaluated after it (or ids read after it) no longer matches the changed products "
+        "(TODO 5)."
+    )
+
+
+def test_a_receiver_of_prices_changed_sees_the_new_prices(mug, tea):
+    prices_seen = []
+
+    def read_the_prices(sender, **kwargs):
+        prices_seen.append(str(Product.objects.get(pk=mug.pk).price))
+
+    with restored_receivers(prices_changed):
+        prices_changed.connect(read_the_prices)
+        change_prices(Product.objects.filter(name="Mug"), percent=10)
+
+    assert prices_seen == ["10.45"], (
+        "A receiver of prices_changed should read the new prices in the database (Mug: "
+        f"10.45); it read {prices_seen}. Send the signal after the update, not before (TODO 5)."
+    )
+
+
+# Helpers of the tests above.
+
+
+def broken_receiver(sender, **kwargs):
+    raise RuntimeError("the warehouse is on fire")
+
+
+def order_placed_is_sent(place_order):
+    with received(order_placed) as calls:
+        place_order(User.objects.create_user(username="dave"), [])
+    return bool(calls)
+
+
+@contextmanager
+def a_fresh_import_of_receivers():
+    """receivers.py imported again, as a reload or a second import path would: new functions.
+
+    While it lasts, `from . import receivers` in ready() gets the fresh module; afterwards
+    the original is back, with the functions that loading the app connected.
+    """
+    name = receivers.__name__
+    package = sys.modules[name.rpartition(".")[0]]
+    spec = importlib.util.find_spec(name)
+    fresh = importlib.util.module_from_spec(spec)
+    sys.modules[name], package.receivers = fresh, fresh
+    try:
+        spec.loader.exec_module(fresh)
+        yield fresh
+    finally:
+        sys.modules[name], package.receivers = receivers, receivers
+
+
+def log_new_product_alone():
+    """Call receivers.log_new_product directly, as post_save would for a new Mug."""
+    mug = Product(pk=999, name="Mug", price=Decimal("9.50"))
+    mug._state.adding, mug._state.db = False, "default"  # As save() leaves them.
+    receivers.log_new_product(
+        sender=Product, instance=mug, created=True, raw=False, using="default",
+        update_fields=None, signal=model_signals.post_save,
+    )  # fmt: skip
+
+
+def log_order_placed_alone(order):
+    """Call receivers.log_order_placed directly, as order_placed would."""
+    receivers.log_order_placed(sender=Order, order=order, signal=order_placed)
+
+
+@dataclass(frozen=True)
+class LessonReceiver:
+    name: str  # in receivers.py
+    called_as: str  # how the tests call it on their own
+    todo_write: int
+    todo_connect: int
+
+
+PRODUCT_RECEIVER = LessonReceiver(
+    "log_new_product", "as post_save would for a new Mug (created=True)", 1, 2
+)
+ORDER_RECEIVER = LessonReceiver("log_order_placed", "with the placed order", 4, 4)
+
+
+def why_not_logged(expected, caplog, capsys, receiver, call_alone):
+    """Why `expected` was not logged once at INFO on 'shop.events': the likeliest mistake."""
+    lines = event_lines(caplog)
+    prefix = expected.split(":")[0].split("#")[0]
+    if lines.count(expected) > 1:
+        return (
+            f"It logged '{expected}' {lines.count(expected)} times: {receiver.name} is "
+            "connected more than once (with @receiver and with connect(), say). Connect it "
+            f"once, in ready() with a dispatch_uid (TODO {receiver.todo_connect})."
+        )
+    elsewhere = [
+        record
+        for record in caplog.records
+        if record.getMessage().startswith(prefix)
+        and (record.name, record.levelno) != (EVENTS, logging.INFO)
+    ]
+    if elsewhere:
+        return (
+            f"Expected '{expected}' at INFO on the 'shop.events' logger; it went to "
+            f"{describe(elsewhere)}. Log with receivers.py's `logger` "
+            f"(logging.getLogger('shop.events')) and logger.info() (TODO {receiver.todo_write})."
+        )
+    if prefix in capsys.readouterr().out:
+        return (
+            f"Expected '{expected}' logged at INFO on 'shop.events'; it was printed instead. "
+            "Use logger.info(), not print(): a server's logs never see stdout "
+            f"(TODO {receiver.todo_write})."
+        )
+    similar = [line for line in lines if line.startswith(prefix)]
+    if similar:
+        return (
+            f"Expected exactly '{expected}' on 'shop.events'; it logged {similar}. "
+            + wrong_line_advice(similar[0], receiver.todo_write)
+        )
+    caplog.clear()
+    try:
+        call_alone()
+    except Exception as error:  # Whatever the receiver raises is worth reporting.
+        return (
+            f"Nothing was logged, and {receiver.name}, called {receiver.called_as}, raised "
+            f"{type(error).__name__}: {error}. See TODO {receiver.todo_write} in receivers.py."
+        )
+    if expected not in event_lines(caplog):
+        return (
+            f"Expected '{expected}' on 'shop.events'; nothing was logged. Called "
+            f"{receiver.called_as}, {receiver.name} logged {event_lines(caplog)}: write it "
+            f"in receivers.py (TODO {receiver.todo_write})."
+        )
+    connected = connections_of(getattr(receivers, receiver.name))
+    where = f" (it is connected to {', '.join(connected)})" if connected else ""
+    return (
+        f"Expected '{expected}' on 'shop.events'; nothing was logged. {receiver.name} logs it "
+        f"when called directly, so nothing connected calls it{where}. Connect it in ready() "
+        f"in apps.py (TODO {receiver.todo_connect}). Django holds receivers by weak "
+        "reference: a function defined inside ready(), or a lambda, is garbage once ready() "
+        "returns; connect the module-level function from receivers.py (or pass weak=False)."
+    )
+
+
+def not_connected_by_loading_the_app(receiver, connected_later, caplog, todo):
+    seen = f"With only what loading the app connected, the lesson logged {event_lines(caplog)}."
+    if receiver in connected_later:
+        return (
+            f"{seen} {receiver} is connected only because the tests imported the lesson's "
+            "modules: loading the app alone does not connect it, so on a server it would "
+            "never run. An @receiver decorator connects when its module is imported, and "
+            f"nothing imports receivers.py unless ready() does: connect {receiver} in ready() "
+            f"in apps.py, or import receivers there (TODO {todo})."
+        )
+    return f"{seen} Connect {receiver} in ready() in apps.py (TODO {todo})."
+
+
+def wrong_line_advice(logged, todo):
+    if logged.endswith(": 0.00"):
+        return (
+            "A total of 0.00 means the order had no lines yet: the receiver ran before "
+            "bulk_create(). Connect log_order_placed to order_placed (sent once the lines are "
+            f"saved), not to post_save of Order (TODO {todo})."
+        )
+    return (
+        "Log the values as they are (the price and total are Decimals: 9.50 prints as "
+        f"9.50), and the owner's username (TODO {todo})."
+    )
+
+
+def connections_of(function):
+    """Where a function is connected, as 'post_save for User': to explain a wrong sender."""
+    signals = {
+        name: getattr(model_signals, name)
+        for name in ("pre_init", "post_init", "pre_save", "post_save", "pre_delete", "post_delete")
+    }
+    signals.update(order_placed=order_placed, prices_changed=prices_changed)
+    senders = {id(model): model.__name__ for model in apps.get_models()}
+    senders[id(None)] = "any sender"
+    found = []
+    for signal_name, signal in signals.items():
+        for (_key, sender_id), reference, _is_async in signal.receivers:
+            target = reference() if isinstance(reference, weakref.ReferenceType) else reference
+            if target is function or getattr(target, "func", None) is function:
+                found.append(f"{signal_name} for {senders.get(sender_id, 'another sender')}")
+    return found
+
+
+def signature_advice(error):
+    if "created" in str(error):
+        return (
+            "Only post_save passes `created`: connect log_new_product to post_save, not "
+            "pre_save (TODO 2)."
+        )
+    return (
+        "Django calls a receiver with keyword arguments (signal, sender and the signal's own "
+        "arguments, more in later versions): give every receiver `**kwargs`, and send "
+        "order_placed with order=<the order> (TODOs 1, 3 and 4)."
+    )
+
+
+def describe(records):
+    return "; ".join(
+        f"{record.levelname} on '{record.name}': {record.getMessage()!r}" for record in records
+    )
+
+
+def describe_call(call):
+    arguments = ", ".join(f"{name}={value!r}" for name, value in call.items())
+    return f"send({arguments})"
+
+
+def change_prices(products, percent):
+    """services.change_prices(), with advice if it mixes floats into money."""
+    try:
+        return services.change_prices(products, percent=percent)
+    except (TypeError, FieldError) as error:
+        pytest.fail(
+            f"change_prices() raised {type(error).__name__}: {error}. Money is a Decimal, "
+            "never a float: make the factor 1 + Decimal(percent) / 100 (TODO 5)."
+        )
+
+
+def ids_in(call):
+    ids = call.get("product_ids")
+    try:
+        return sorted(ids)
+    except TypeError:
+        return ids

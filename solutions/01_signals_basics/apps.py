@@ -12,6 +12,9 @@ class SignalsBasicsConfig(AppConfig):
 
         from . import receivers, signals
 
+        # Connected here, when Django loads the app: nothing else imports receivers.py on a
+        # server. Django holds receivers by weak reference, so connect module-level functions
+        # (their module keeps them alive), not a function defined in here or a lambda.
         # sender=Product: post_save fires for every model; this receiver is about products.
         # dispatch_uid: connect() already ignores the same function twice, but a module that
         # is imported again makes new function objects; the uid keeps one receiver anyway.
