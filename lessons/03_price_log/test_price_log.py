@@ -91,6 +91,12 @@ def advice_for(error):
             "update_fields is None when save() is called without it (every field is "
             "written): check `update_fields is not None` before looking inside it (TODO 1)."
         )
+    if "NoneType" in str(error):
+        return (
+            "A price of None: a product loaded without its price (.only('name')) has no price "
+            "to remember. Remember nothing for it, and let price_before_save() ask the "
+            "database (TODO 2)."
+        )
     if "_loaded_price" in str(error):
         return (
             "Nothing was remembered for this product (it was loaded without its price): "
