@@ -10,15 +10,22 @@ Two fixtures from pytest-django do most of the work here:
   them when the block ends, as a commit would.
 """
 
+import importlib
+import logging
 import smtplib
+import sys
+from contextlib import contextmanager
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.urls import reverse
 
 from shop.models import Product
 from welcome_email import emails
+from workshop.testing import restored_receivers
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +41,37 @@ def addresses(outbox):
     return [message.to for message in outbox]
 
 
+def create_user(django_user_model, username, email=""):
+    """Create a user as a signup does, failing with advice if the receiver raises instead."""
+    try:
+        return django_user_model.objects.create_user(username=username, email=email)
+    except TypeError as error:
+        if "required positional argument" in str(error):
+            pytest.fail(
+                f"The receiver could not be called: {error}. Only post_save sends `created` "
+                "and `raw`: connect welcome_new_user to post_save (TODO 3)."
+            )
+        if "callable" not in str(error):
+            raise
+        pytest.fail(
+            "transaction.on_commit() takes a function to call after the commit, but it got "
+            "what send_welcome_email(...) returned: the email went out during the save. Pass "
+            "a lambda: on_commit(lambda: emails.send_welcome_email(instance), robust=True) "
+            "(TODO 2)."
+        )
+
+
 # TODO 1: the message.
 
 
-def test_the_welcome_message_goes_to_the_users_address(customer):
-    message = emails.welcome_message(customer)
+@pytest.fixture
+def alice(django_user_model):
+    """A user to write to; not saved, so no signal is sent for her."""
+    return django_user_model(username="alice", email="alice@example.com")
+
+
+def test_the_welcome_message_goes_to_the_users_address(alice):
+    message = emails.welcome_message(alice)
 
     assert message.to == ["alice@example.com"], (
         f"The welcome message should go to the user's address, ['alice@example.com']; its "
@@ -46,8 +79,8 @@ def test_the_welcome_message_goes_to_the_users_address(customer):
     )
 
 
-def test_the_welcome_subject_is_one_line_from_the_template(customer):
-    message = emails.welcome_message(customer)
+def test_the_welcome_subject_is_one_line_from_the_template(alice):
+    message = emails.welcome_message(alice)
 
     assert message.subject == "Welcome to the Event shop, alice!", (
         "The subject should be the rendered welcome_email/subject.txt on one line, "
@@ -56,8 +89,8 @@ def test_the_welcome_subject_is_one_line_from_the_template(customer):
     )
 
 
-def test_the_welcome_text_greets_the_user_by_username(customer):
-    message = emails.welcome_message(customer)
+def test_the_welcome_text_greets_the_user_by_username(alice):
+    message = emails.welcome_message(alice)
 
     assert message.body.startswith("Hi alice,"), (
         "The plain-text body should be welcome_email/body.txt rendered for the user, "
@@ -65,14 +98,25 @@ def test_the_welcome_text_greets_the_user_by_username(customer):
     )
 
 
-def test_the_welcome_message_has_an_html_alternative(customer):
-    message = emails.welcome_message(customer)
+def test_the_welcome_message_has_an_html_alternative(alice):
+    message = emails.welcome_message(alice)
 
     html = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
     assert len(html) == 1 and "<p>Hi alice,</p>" in html[0], (
         "The message should carry welcome_email/body.html as one 'text/html' alternative, "
         f"greeting '<p>Hi alice,</p>'; its alternatives are {message.alternatives!r}. Use "
         "message.attach_alternative(html, 'text/html') (TODO 1)."
+    )
+
+
+def test_the_welcome_message_comes_from_the_default_from_address(alice, settings):
+    settings.DEFAULT_FROM_EMAIL = "welcome@shop.example"
+    message = emails.welcome_message(alice)
+
+    assert message.from_email == "welcome@shop.example", (
+        "The welcome message should come from settings.DEFAULT_FROM_EMAIL "
+        f"('welcome@shop.example' in this test); it comes from {message.from_email!r}. Leave "
+        "from_email out of EmailMultiAlternatives(): it defaults to that setting (TODO 1)."
     )
 
 
@@ -83,12 +127,21 @@ def test_creating_a_user_sends_one_welcome_email(
     django_user_model, django_capture_on_commit_callbacks, mailoutbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        django_user_model.objects.create_user(username="carol", email="carol@example.com")
+        create_user(django_user_model, "carol", "carol@example.com")
 
+    if not mailoutbox and not post_save.has_listeners(django_user_model):
+        pytest.fail(
+            "Creating a user sent no welcome email, and nothing is connected to post_save for "
+            "the user model. Connect receivers.welcome_new_user in apps.py's ready() (TODO 3); "
+            "a receiver defined inside ready() is held by a weak reference and vanishes when "
+            "ready() returns: connect a module-level function, or pass weak=False."
+        )
     assert addresses(mailoutbox) == [["carol@example.com"]], (
         "Creating a user (and committing) should send one welcome email to "
-        f"carol@example.com; the messages sent went to {addresses(mailoutbox)}. Write "
-        "welcome_new_user in receivers.py (TODO 2) and connect it in apps.py (TODO 3)."
+        f"carol@example.com; the messages sent went to {addresses(mailoutbox)}. A receiver is "
+        "connected to post_save for the user model: welcome_new_user should register the "
+        "sending with transaction.on_commit() (TODO 2) and return early only for a user that "
+        "is not `created`, a `raw` save or no address (TODO 4)."
     )
 
 
@@ -96,7 +149,7 @@ def test_the_welcome_email_waits_for_the_commit(
     django_user_model, django_capture_on_commit_callbacks, mailoutbox
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        django_user_model.objects.create_user(username="carol", email="carol@example.com")
+        create_user(django_user_model, "carol", "carol@example.com")
     sent_before_the_commit = len(mailoutbox)
     for callback in callbacks:
         callback()  # What the commit would do.
@@ -115,7 +168,7 @@ def test_a_rolled_back_signup_sends_no_email(
     with django_capture_on_commit_callbacks(execute=True):
         try:
             with transaction.atomic():
-                django_user_model.objects.create_user(username="carol", email="carol@example.com")
+                create_user(django_user_model, "carol", "carol@example.com")
                 raise RuntimeError("the signup fails after the user row is written")
         except RuntimeError:
             pass
@@ -125,6 +178,54 @@ def test_a_rolled_back_signup_sends_no_email(
         "A signup that rolled back left no user behind, yet a welcome email went to "
         f"{addresses(mailoutbox)}. Send it from transaction.on_commit(): Django drops the "
         "callbacks of a transaction that rolls back. See TODO 2."
+    )
+
+
+def test_two_new_users_are_welcomed_once_each(
+    django_user_model, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        create_user(django_user_model, "carol", "carol@example.com")
+        create_user(django_user_model, "dave", "dave@example.com")
+
+    assert sorted(addresses(mailoutbox)) == [["carol@example.com"], ["dave@example.com"]], (
+        "Two users created in one transaction should get one welcome email each, carol and "
+        f"dave; the messages went to {addresses(mailoutbox)}. Each on_commit() callback must "
+        "send to the user of its own save: `instance` (TODO 2)."
+    )
+
+
+@contextmanager
+def imported_again(module):
+    """Run a module's code again, as a reload does; then give it back its first functions."""
+    first = dict(vars(module))
+    try:
+        yield importlib.reload(module)
+    finally:
+        vars(module).clear()
+        vars(module).update(first)
+
+
+def test_connecting_again_after_a_reimport_still_sends_one_email(
+    django_user_model, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Not imported by this test module: only loading the app (ready()) should import it.
+    receivers = sys.modules.get("welcome_email.receivers")
+    if receivers is None:
+        pytest.fail("Loading the app never imported receivers.py: import it in ready() (TODO 3).")
+    with restored_receivers(post_save), imported_again(receivers):
+        # A module can be imported again (a reload, or under a second name) and ready() can
+        # run again: then welcome_new_user is a new function, connected a second time.
+        apps.get_app_config("welcome_email").ready()
+        with django_capture_on_commit_callbacks(execute=True):
+            create_user(django_user_model, "carol", "carol@example.com")
+
+    assert mailoutbox, "Creating a user sent no welcome email. See TODO 2 and 3."
+    assert len(mailoutbox) == 1, (
+        f"After receivers.py was imported again and ready() ran again, creating one user sent "
+        f"{len(mailoutbox)} welcome emails: the receiver was connected twice. Give "
+        "post_save.connect() a dispatch_uid: connecting again under the same uid is a no-op "
+        "(TODO 3)."
     )
 
 
@@ -142,12 +243,13 @@ def test_saving_a_product_does_not_reach_the_welcome_receiver(mailoutbox):
 
 
 def test_saving_an_existing_user_sends_no_email(
-    customer, django_capture_on_commit_callbacks, mailoutbox
+    django_user_model, django_capture_on_commit_callbacks, mailoutbox
 ):
+    carol = create_user(django_user_model, "carol", "carol@example.com")
     mailoutbox.clear()  # Only what this save sends counts.
     with django_capture_on_commit_callbacks(execute=True):
-        customer.first_name = "Alice"
-        customer.save()
+        carol.first_name = "Carol"
+        carol.save()
 
     assert mailoutbox == [], (
         f"Saving a user who already exists sent mail to {addresses(mailoutbox)}. post_save "
@@ -160,7 +262,7 @@ def test_a_user_without_an_email_address_gets_nothing_queued(
     django_user_model, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        django_user_model.objects.create_user(username="carol")
+        create_user(django_user_model, "carol")
 
     assert callbacks == [], (
         "A user without an email address has no one to welcome, yet the save queued "
@@ -203,7 +305,7 @@ def test_the_welcome_email_reaches_a_real_smtp_server(
     deliver_by_smtp, django_user_model, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        django_user_model.objects.create_user(username="carol", email="carol@example.com")
+        create_user(django_user_model, "carol", "carol@example.com")
 
     received = deliver_by_smtp.messages  # Delivery is synchronous: it is there, or not at all.
     assert len(received) == 1, (
@@ -225,13 +327,10 @@ def test_the_welcome_email_reaches_a_real_smtp_server(
     )
 
 
-def test_a_mail_server_that_refuses_does_not_break_the_signup(
-    client, deliver_by_smtp, django_capture_on_commit_callbacks
-):
-    deliver_by_smtp.refuse_next(1)
+def sign_up_while_the_mail_server_refuses(client, django_capture_on_commit_callbacks):
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("signup"), SIGNUP)
+            return client.post(reverse("signup"), SIGNUP)
     except smtplib.SMTPException as error:
         pytest.fail(
             f"The mail server refused the welcome email ({error}) and the signup failed with "
@@ -246,10 +345,59 @@ def test_a_mail_server_that_refuses_does_not_break_the_signup(
             "functools.partial lacks. Register a lambda instead (TODO 2)."
         )
 
-    assert deliver_by_smtp.attempts == 1, (
+
+def test_a_mail_server_that_refuses_does_not_break_the_signup(
+    client, refusing_smtp_server, django_capture_on_commit_callbacks, django_user_model
+):
+    response = sign_up_while_the_mail_server_refuses(client, django_capture_on_commit_callbacks)
+
+    assert refusing_smtp_server.attempts == 1, (
         "The signup should have tried to deliver one welcome email to the SMTP server; it "
-        f"tried {deliver_by_smtp.attempts} times. See TODO 2 and 3."
+        f"tried {refusing_smtp_server.attempts} times. See TODO 2 and 3."
     )
     assert response.status_code == 302, (
         f"The signup should still succeed and redirect (302); it answered {response.status_code}."
+    )
+    assert django_user_model.objects.filter(username="erin").exists(), "No user was created."
+
+
+def described(record):
+    return f"{record.getMessage()!r} on logger {record.name!r} at {record.levelname}"
+
+
+def full_text(record):
+    """A record's message and, if it carries one, its exception with the traceback."""
+    text = record.getMessage()
+    if record.exc_info:
+        text += "\n" + logging.Formatter().formatException(record.exc_info)
+    return text
+
+
+def test_a_refused_welcome_email_is_logged_at_error_with_the_reason(
+    client, refusing_smtp_server, django_capture_on_commit_callbacks, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    sign_up_while_the_mail_server_refuses(client, django_capture_on_commit_callbacks)
+
+    assert refusing_smtp_server.attempts, "No welcome email reached the server. See TODO 2 and 3."
+    reason = "Relaying denied"  # What the server answered: "550 5.7.1 Relaying denied ...".
+    # The server itself (aiosmtpd, logger "mail.log") logs its answer too: that does not count.
+    reported = [r for r in caplog.records if reason in full_text(r) and r.name != "mail.log"]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name != "mail.log"]
+    if reported:
+        advice = f"It was logged only as {[described(r) for r in reported]}: log it at ERROR."
+    elif errors:
+        advice = (
+            f"An error was logged, {[described(r) for r in errors]}, but without the reason: "
+            "log the exception with it (logger.exception(), or exc_info=True)."
+        )
+    else:
+        advice = (
+            "Nothing mentions it: the failure was silenced (fail_silently=True, or an "
+            "`except` that passes). Let send() raise: with on_commit(..., robust=True), Django "
+            "logs the exception at ERROR and the signup stands (TODO 2)."
+        )
+    assert any(record.levelno >= logging.ERROR for record in reported), (
+        "The mail server refused the welcome email with '550 5.7.1 Relaying denied ...', and "
+        f"that should be logged at ERROR with the server's reason. {advice}"
     )

@@ -18,10 +18,17 @@ class PriceLogConfig(AppConfig):
             sender=Product,
             dispatch_uid="price_log.remember_loaded_price",
         )
+        # pre_save sees the old price in the database; post_save runs once the UPDATE has
+        # succeeded, so that is where the change is logged and recorded.
         pre_save.connect(
-            receivers.log_price_change,
+            receivers.note_price_change,
             sender=Product,
-            dispatch_uid="price_log.log_price_change",
+            dispatch_uid="price_log.note_price_change",
+        )
+        post_save.connect(
+            receivers.record_price_change,
+            sender=Product,
+            dispatch_uid="price_log.record_price_change",
         )
         post_save.connect(
             receivers.remember_saved_price,

@@ -11,13 +11,21 @@ from shop.models import PriceChange
 logger = logging.getLogger("shop.prices")
 
 
-def log_price_change(sender, instance, raw, update_fields, **kwargs):
-    """pre_save of Product: log and record a change of price, as "Mug: 9.50 -> 10.00"."""
+def note_price_change(sender, instance, raw, update_fields, **kwargs):
+    """pre_save of Product: note whether this save changes the price (the row still has the old)."""
+    instance._price_change = None  # Forget what an earlier save that failed may have noted.
     # TODO 1: return without a word when the product is new (instance._state.adding), when
     # `raw` is True (loaddata), or when update_fields is given and leaves out "price".
-    # Otherwise compare price_before_save(instance) with instance.price, as numbers. If they
-    # differ, log "Mug: 9.50 -> 10.00" (both prices with two decimals) at INFO on `logger`,
-    # and create a PriceChange for the product with its old_price and new_price.
+    # Otherwise compare price_before_save(instance) with instance.price as Decimals (the price
+    # may have been set as a string or a float). If they differ, note the change for
+    # record_price_change(): instance._price_change = (old_price, new_price).
+
+
+def record_price_change(sender, instance, **kwargs):
+    """post_save of Product: log and record the change noted before the save, now written."""
+    # TODO 1: if note_price_change() noted a change, log it as "Mug: 9.50 -> 10.00" (both
+    # prices with two decimals) at INFO on `logger`, and create a PriceChange for the product
+    # with its old_price and new_price. Here, after the UPDATE, a failed save records nothing.
 
 
 def price_before_save(product):

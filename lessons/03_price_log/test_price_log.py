@@ -5,6 +5,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core import serializers
+from django.db import IntegrityError, connection, transaction
+from django.forms import modelform_factory
 from django.urls import reverse
 
 from shop.models import PriceChange, Product
@@ -12,40 +15,130 @@ from shop.models import PriceChange, Product
 pytestmark = pytest.mark.django_db
 
 PRICES = "shop.prices"
+ADVICE_TYPES = (
+    "A price may be set as a Decimal, a string ('10.00') or a float (10.1): turn both prices "
+    "into Decimals before comparing and formatting them, e.g. with the model field's "
+    "to_python() (TODO 1)."
+)
 
 
-@pytest.fixture(autouse=True)
-def prices_at_info(caplog):
-    caplog.set_level(logging.INFO, logger=PRICES)
+class PriceLog:
+    """What the code under test logged (every logger, every level) and printed."""
+
+    def __init__(self, caplog, capsys):
+        self.caplog, self.capsys = caplog, capsys
+
+    def lines(self):
+        """The messages logged at INFO on 'shop.prices': the price log."""
+        return [
+            record.getMessage()
+            for record in self.caplog.records
+            if record.name == PRICES and record.levelno == logging.INFO
+        ]
+
+    def strays(self):
+        """Records sent elsewhere (another logger, another level), described."""
+        return [
+            f"{record.getMessage()!r} on logger {record.name!r} at {record.levelname}"
+            for record in self.caplog.records
+            if not record.name.startswith("django")
+            and (record.name, record.levelno) != (PRICES, logging.INFO)
+        ]
+
+    def told(self):
+        """The price log, and where anything else went, for an assertion message."""
+        said = f"it logged {self.lines()} at INFO on 'shop.prices'"
+        if strays := self.strays():
+            said += (
+                f", and elsewhere: {strays}. Log with the module's `logger` "
+                "(logging.getLogger('shop.prices')) at INFO level"
+            )
+        if printed := self.capsys.readouterr().out.strip():
+            said += (
+                f", and printed {printed!r}. print() writes to the terminal, not to the log: "
+                "use logger.info()"
+            )
+        return said
 
 
-def price_lines(caplog):
-    return [record.getMessage() for record in caplog.records if record.name == PRICES]
+@pytest.fixture
+def log(caplog, capsys):
+    # Every logger, every level: a record gone astray can be named.
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger=PRICES)
+    return PriceLog(caplog, capsys)
 
 
 def recorded(product):
     return list(product.price_changes.values_list("old_price", "new_price"))
 
 
+def save(product, **options):
+    """product.save(), failing with advice if a receiver raises instead."""
+    try:
+        product.save(**options)
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as error:
+        pytest.fail(
+            f"Saving {product.name} with the price {product.price!r} raised "
+            f"{type(error).__name__}: {error}. {advice_for(error)}"
+        )
+
+
+def advice_for(error):
+    """What a receiver that raised `error` during a save most likely got wrong."""
+    if "NoneType" in str(error) and "iterable" in str(error):
+        return (
+            "update_fields is None when save() is called without it (every field is "
+            "written): check `update_fields is not None` before looking inside it (TODO 1)."
+        )
+    if "NoneType" in str(error):
+        return (
+            "A price of None: a product loaded without its price (.only('name')) has no price "
+            "to remember. Remember nothing for it, and let price_before_save() ask the "
+            "database (TODO 2)."
+        )
+    if "_loaded_price" in str(error):
+        return (
+            "Nothing was remembered for this product (it was loaded without its price): "
+            "price_before_save() must still ask the database for it (TODO 2)."
+        )
+    if "_price_change" in str(error):
+        return (
+            "note_price_change() must set instance._price_change on every save, None when "
+            "there is no change to record (TODO 1)."
+        )
+    if isinstance(error, AttributeError):
+        return "A receiver read an attribute that was never set on this product."
+    return ADVICE_TYPES
+
+
 def change_price(product, price):
     product.price = Decimal(price)
-    product.save()
+    save(product)
 
 
 # TODO 1: log and record a change of price.
 
 
-def test_changing_a_price_logs_the_old_and_the_new_price(mug, caplog):
+def test_changing_a_price_logs_the_old_and_the_new_price(mug, log):
     change_price(mug, "10.00")
 
-    assert price_lines(caplog) == ["Mug: 9.50 -> 10.00"], (
+    assert log.lines() == ["Mug: 9.50 -> 10.00"], (
         "Changing the mug's price from 9.50 to 10.00 should log exactly 'Mug: 9.50 -> 10.00' "
-        f"on the 'shop.prices' logger; it logged {price_lines(caplog)}. See TODO 1."
+        f"at INFO on the 'shop.prices' logger; {log.told()}. See TODO 1."
     )
 
 
 def test_changing_a_price_records_a_price_change(mug):
     change_price(mug, "10.00")
+
+    if not recorded(mug) and connection.run_on_commit:
+        pytest.fail(
+            "The PriceChange waits in a transaction.on_commit() callback, which this test's "
+            "transaction never runs. Create it in record_price_change() itself: inside the "
+            "caller's transaction, the row and its record commit together, or not at all "
+            "(TODO 1)."
+        )
 
     assert recorded(mug) == [(Decimal("9.50"), Decimal("10.00"))], (
         "Changing the mug's price from 9.50 to 10.00 should create one PriceChange with "
@@ -54,54 +147,275 @@ def test_changing_a_price_records_a_price_change(mug):
     )
 
 
-def test_creating_a_product_logs_no_price_change(caplog):
+def test_creating_a_product_logs_no_price_change(log):
     Product.objects.create(name="Mug", price=Decimal("9.50"))
 
-    assert price_lines(caplog) == [] and not PriceChange.objects.exists(), (
-        f"Creating a product logged {price_lines(caplog)} and recorded "
+    assert log.lines() == [] and not PriceChange.objects.exists(), (
+        f"Creating a product logged {log.lines()} and recorded "
         f"{PriceChange.objects.count()} price changes. A new product has no old price: "
         "return early when instance._state.adding is True (TODO 1)."
     )
 
 
-def test_saving_an_unchanged_price_logs_nothing(mug, caplog):
-    mug.name = "Big mug"
-    mug.save()
+def test_creating_a_product_whose_pk_is_set_logs_no_price_change(log):
+    cup = Product(pk=4242, name="Cup", price=Decimal("3.00"))
+    cup.price = Decimal("3.50")  # Changed before its first save: still a new product.
+    try:
+        save(cup)
+    except Product.DoesNotExist:
+        pytest.fail(
+            "Creating a product whose pk was set before its first save raised DoesNotExist: "
+            "a pk does not mean the row exists. Return early when instance._state.adding is "
+            "True, not when instance.pk is None (TODO 1)."
+        )
 
-    assert price_lines(caplog) == [] and recorded(mug) == [], (
-        f"Saving the mug with its price unchanged logged {price_lines(caplog)} and recorded "
+    assert log.lines() == [] and not PriceChange.objects.exists(), (
+        "Creating a product with its pk set (Product(pk=4242, ...)) logged "
+        f"{log.lines()} and recorded {PriceChange.objects.count()} price changes. "
+        "A primary key can be set before the first save: test instance._state.adding, not "
+        "instance.pk (TODO 1)."
+    )
+
+
+def test_saving_an_unchanged_price_logs_nothing(mug, log):
+    mug.name = "Big mug"
+    save(mug)
+
+    assert log.lines() == [] and recorded(mug) == [], (
+        f"Saving the mug with its price unchanged logged {log.lines()} and recorded "
         f"{recorded(mug)}. Log only when the price differs (TODO 1)."
     )
 
 
-def test_the_same_price_written_with_fewer_decimals_is_no_change(mug, caplog):
+def test_the_same_price_written_with_fewer_decimals_is_no_change(mug, log):
     change_price(mug, "9.5")
 
-    assert price_lines(caplog) == [] and recorded(mug) == [], (
+    assert log.lines() == [] and recorded(mug) == [], (
         "9.5 and 9.50 are the same price, yet saving the mug at Decimal('9.5') logged "
-        f"{price_lines(caplog)}. Compare the prices as Decimals, not as strings (TODO 1)."
+        f"{log.lines()}. Compare the prices as Decimals with != (not as strings, not with "
+        "`is not`, which asks whether they are the same object) (TODO 1)."
     )
 
 
-def test_prices_are_logged_with_two_decimals(mug, caplog):
+def test_prices_are_logged_with_two_decimals(mug, log):
     change_price(mug, "12")
 
-    assert price_lines(caplog) == ["Mug: 9.50 -> 12.00"], (
+    assert log.lines() == ["Mug: 9.50 -> 12.00"], (
         "A price set as Decimal('12') should be logged as 12.00, like every other price: "
-        f"expected ['Mug: 9.50 -> 12.00'], got {price_lines(caplog)}. Format each price with "
+        f"expected ['Mug: 9.50 -> 12.00'], {log.told()}. Format each price with "
         "two decimals, e.g. f'{price:.2f}' (TODO 1)."
     )
 
 
-def test_a_save_that_leaves_out_the_price_logs_nothing(mug, caplog):
+def test_a_price_set_as_a_string_is_logged_and_recorded(mug, log):
+    mug.price = "10.00"  # As a script or a fixture might set it: the field accepts it.
+    save(mug)
+
+    assert (log.lines(), recorded(mug)) == (
+        ["Mug: 9.50 -> 10.00"],
+        [(Decimal("9.50"), Decimal("10.00"))],
+    ), (
+        "Setting the mug's price to the string '10.00' should log 'Mug: 9.50 -> 10.00' and "
+        f"record (9.50, 10.00); {log.told()} and recorded {recorded(mug)}. "
+        f"{ADVICE_TYPES}"
+    )
+
+
+def test_a_product_created_with_a_string_price_logs_its_changes(log):
+    cup = Product.objects.create(name="Cup", price="3.5")
+    cup.price = Decimal("3.50")
+    save(cup)  # The same price.
+    cup.price = Decimal("4")
+    save(cup)
+
+    assert log.lines() == ["Cup: 3.50 -> 4.00"], (
+        "A product created with price='3.5', saved at Decimal('3.50') (no change) and then at "
+        f"Decimal('4'), should log ['Cup: 3.50 -> 4.00']; {log.told()}. "
+        f"{ADVICE_TYPES}"
+    )
+
+
+def test_float_prices_compare_as_the_prices_they_stand_for(log):
+    cup = Product.objects.create(name="Cup", price=Decimal("10.10"))
+    cup.price = 10.10  # The same price: a float only approximates it.
+    save(cup)
+    cup.price = 0.30
+    save(cup)
+
+    assert (log.lines(), recorded(cup)) == (
+        ["Cup: 10.10 -> 0.30"],
+        [(Decimal("10.10"), Decimal("0.30"))],
+    ), (
+        "A cup at 10.10, saved with the float 10.10 (no change) and then with 0.30, should "
+        f"log ['Cup: 10.10 -> 0.30'] and record (10.10, 0.30); {log.told()} and "
+        f"recorded {recorded(cup)}. Decimal(10.1) is 10.0999999999999996447..., and a Decimal "
+        "never equals a float it does not hold exactly. Convert with the field's to_python() "
+        "(or Decimal(str(price))), never Decimal(float) (TODO 1)."
+    )
+
+
+def test_a_save_that_leaves_out_the_price_logs_nothing(mug, log):
     mug.price = Decimal("10.00")
     mug.name = "Big mug"
-    mug.save(update_fields=["name"])  # Writes the name only: the row keeps 9.50.
+    save(mug, update_fields=["name"])  # Writes the name only: the row keeps 9.50.
 
-    assert price_lines(caplog) == [] and recorded(mug) == [], (
+    assert log.lines() == [] and recorded(mug) == [], (
         "save(update_fields=['name']) does not write the price, yet it logged "
-        f"{price_lines(caplog)}. Return early when update_fields is given and leaves out "
-        "'price' (TODO 1)."
+        f"{log.lines()} and recorded {recorded(mug)}. Return early when update_fields "
+        "is given and leaves out 'price' (TODO 1)."
+    )
+
+
+def test_a_save_of_the_price_alone_is_logged(mug, log):
+    mug.price = Decimal("10.00")
+    save(mug, update_fields=["price"])
+
+    assert log.lines() == ["Mug: 9.50 -> 10.00"], (
+        "save(update_fields=['price']) writes the price: it should log 'Mug: 9.50 -> 10.00'; "
+        f"{log.told()}. Return early only when update_fields is given and "
+        "leaves 'price' out, not whenever it is given (TODO 1)."
+    )
+
+
+def test_loading_a_fixture_logs_nothing(mug, log):
+    fixture = '[{"model": "shop.product", "pk": %d, "fields": {"name": "Mug", "price": "7.00"}}]'
+    for restored in serializers.deserialize("json", fixture % mug.pk):
+        restored.save()  # What loaddata does: Model.save_base(raw=True).
+
+    assert log.lines() == [] and recorded(mug) == [], (
+        f"Loading a fixture logged {log.lines()} and recorded {recorded(mug)}. "
+        "loaddata saves with raw=True: that is data being restored, not a change of price. "
+        "Return early when `raw` is True (TODO 1)."
+    )
+
+
+def fail_to_save(product):
+    """Save `product` with a name the database refuses (NOT NULL): its UPDATE fails."""
+    name, product.name = product.name, None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        product.save()
+    product.name = name
+
+
+def test_a_save_that_fails_logs_nothing(mug, log):
+    mug.price = Decimal("10.00")
+    fail_to_save(mug)
+
+    assert log.lines() == [], (
+        "A save whose UPDATE failed changed no price, yet it logged "
+        f"{log.lines()}. Log in record_price_change() (post_save, sent only once the "
+        "row is written), not in pre_save (TODO 1)."
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_that_fails_outside_a_transaction_records_nothing(mug):
+    mug.price = Decimal("10.00")
+    mug.name = None  # NOT NULL: the UPDATE fails.
+    with pytest.raises(IntegrityError):
+        mug.save()  # Autocommit, as in a script: every query commits at once.
+
+    assert not PriceChange.objects.exists(), (
+        "A save whose UPDATE failed (outside any transaction) left a PriceChange behind: "
+        f"{list(PriceChange.objects.values_list('old_price', 'new_price'))}. pre_save runs "
+        "before the UPDATE; create the PriceChange in record_price_change() (post_save), "
+        "once the row is written (TODO 1)."
+    )
+
+
+def test_after_a_failed_save_the_next_save_records_only_its_own_change(mug, log):
+    mug.price = Decimal("10.00")
+    fail_to_save(mug)
+    mug.name = "Big mug"
+    save(mug, update_fields=["name"])  # Leaves the price out: nothing to record.
+
+    assert log.lines() == [] and recorded(mug) == [], (
+        "After a save that failed, a save of the name alone logged "
+        f"{log.lines()} and recorded {recorded(mug)}: a change noted for the failed "
+        "save was recorded by the next one. Set instance._price_change on every pre_save, "
+        "None when there is nothing to record (TODO 1)."
+    )
+
+
+# The admin and forms save products too: the price arrives as the form cleaned it.
+
+
+def product_form_data(name, price):
+    """What the product's admin form posts: its fields, and the empty price change inline."""
+    return {
+        "name": name,
+        "price": price,
+        "price_changes-TOTAL_FORMS": "0",
+        "price_changes-INITIAL_FORMS": "0",
+        "price_changes-MIN_NUM_FORMS": "0",
+        "price_changes-MAX_NUM_FORMS": "1000",
+    }
+
+
+def post_to_admin(admin_client, url, data):
+    try:
+        response = admin_client.post(url, data)
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as error:
+        pytest.fail(
+            f"Saving a product in the admin raised {type(error).__name__}: {error}. "
+            f"{advice_for(error)}"
+        )
+    assert response.status_code == 302, f"The admin refused the form: {response.text[:300]}"
+
+
+def test_changing_the_price_in_the_admin_records_it(admin_client, mug, log):
+    url = reverse("admin:shop_product_change", args=[mug.pk])
+    post_to_admin(admin_client, url, product_form_data("Mug", "10.00"))
+
+    assert (log.lines(), recorded(mug)) == (
+        ["Mug: 9.50 -> 10.00"],
+        [(Decimal("9.50"), Decimal("10.00"))],
+    ), (
+        "Changing the mug's price to 10.00 on its admin page should log 'Mug: 9.50 -> 10.00' "
+        f"and record (9.50, 10.00); {log.told()} and recorded {recorded(mug)}. "
+        "See TODO 1."
+    )
+
+
+def test_saving_a_product_unchanged_in_the_admin_records_nothing(admin_client, mug, log):
+    url = reverse("admin:shop_product_change", args=[mug.pk])
+    post_to_admin(admin_client, url, product_form_data("Big mug", "9.5"))
+
+    assert log.lines() == [] and recorded(mug) == [], (
+        "Renaming the mug in the admin, its price typed as 9.5 (the same as 9.50), logged "
+        f"{log.lines()} and recorded {recorded(mug)}. Compare prices as Decimals "
+        "(TODO 1)."
+    )
+
+
+def test_adding_a_product_in_the_admin_records_no_price_change(admin_client, log):
+    post_to_admin(admin_client, reverse("admin:shop_product_add"), product_form_data("Cup", "3"))
+
+    assert log.lines() == [] and not PriceChange.objects.exists(), (
+        f"Adding a product in the admin logged {log.lines()} and recorded "
+        f"{PriceChange.objects.count()} price changes. A new product has no old price "
+        "(TODO 1)."
+    )
+
+
+def test_a_model_form_that_changes_the_price_records_it(mug, log):
+    ProductForm = modelform_factory(Product, fields=["name", "price"])
+    form = ProductForm({"name": "Mug", "price": "10.00"}, instance=Product.objects.get(pk=mug.pk))
+    assert form.is_valid(), form.errors
+    try:
+        form.save()
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as error:
+        pytest.fail(
+            f"Saving a ModelForm raised {type(error).__name__}: {error}. {advice_for(error)}"
+        )
+
+    assert (log.lines(), recorded(mug)) == (
+        ["Mug: 9.50 -> 10.00"],
+        [(Decimal("9.50"), Decimal("10.00"))],
+    ), (
+        "A ModelForm that changes the mug's price to '10.00' should log 'Mug: 9.50 -> 10.00' "
+        f"and record (9.50, 10.00); {log.told()} and recorded {recorded(mug)}. "
+        "See TODO 1."
     )
 
 
@@ -112,11 +426,34 @@ def test_a_price_change_costs_two_queries_the_update_and_the_insert(mug, django_
     mug.price = Decimal("10.00")
     with django_assert_num_queries(
         2,
-        info="Saving a new price should run the PriceChange's INSERT and the product's UPDATE, "
+        info="Saving a new price should run the product's UPDATE and the PriceChange's INSERT, "
         "nothing more. A third query is the seed tutorial's SELECT: return the price "
         "remember_loaded_price() kept instead (TODO 2). Only one? See TODO 1.",
     ):
-        mug.save()
+        save(mug)
+
+
+def test_changing_the_price_of_a_loaded_product_costs_two_queries(mug, django_assert_num_queries):
+    product = Product.objects.get(pk=mug.pk)
+    product.price = Decimal("10.00")
+    with django_assert_num_queries(
+        2,
+        info="Saving a new price on a product loaded with Product.objects.get() should run the "
+        "UPDATE and the INSERT, nothing more. A third query is a SELECT for the old price: "
+        "remember the price a product is loaded with in remember_loaded_price() (post_init) "
+        "and return it from price_before_save() (TODO 2). Only one? See TODO 1.",
+    ):
+        save(product)
+
+
+def test_a_save_without_a_price_change_costs_one_query(mug, django_assert_num_queries):
+    mug.name = "Big mug"
+    with django_assert_num_queries(
+        1,
+        info="Saving the mug with its price unchanged should run its UPDATE and nothing else: "
+        "no SELECT for the old price (TODO 2), no PriceChange (TODO 1).",
+    ):
+        save(mug)
 
 
 def test_loading_products_without_their_price_runs_no_extra_query(
@@ -131,37 +468,58 @@ def test_loading_products_without_their_price_runs_no_extra_query(
         list(Product.objects.only("name"))
 
 
-# TODO 3: a second change on the same product.
+def test_a_price_set_on_a_product_loaded_without_it_is_logged(mug, log):
+    product = Product.objects.only("name").get(pk=mug.pk)
+    change_price(product, "10.00")
 
-
-def test_a_second_change_logs_the_first_new_price_as_old(mug, caplog):
-    change_price(mug, "10.00")
-    change_price(mug, "11.00")
-
-    assert price_lines(caplog) == ["Mug: 9.50 -> 10.00", "Mug: 10.00 -> 11.00"], (
-        "Changing the mug's price twice (9.50 -> 10.00 -> 11.00) should log "
-        "['Mug: 9.50 -> 10.00', 'Mug: 10.00 -> 11.00']; it logged "
-        f"{price_lines(caplog)}. After a save, the price just written is the old price of "
-        "the next save: remember it in remember_saved_price() (TODO 3)."
+    assert log.lines() == ["Mug: 9.50 -> 10.00"], (
+        "A product loaded with .only('name') and then given the price 10.00 should log "
+        f"'Mug: 9.50 -> 10.00'; {log.told()}. Nothing was remembered for it: "
+        "price_before_save() must ask the database, from pre_save, before the UPDATE overwrites "
+        "the old price (TODO 2)."
     )
 
 
-# A product loaded without its price, given one since.
+# TODO 3: a second change on the same product.
 
 
-def test_a_price_set_on_a_product_loaded_without_it_is_logged(mug, caplog):
-    product = Product.objects.only("name").get(pk=mug.pk)
-    try:
-        change_price(product, "10.00")
-    except AttributeError as error:
-        pytest.fail(
-            f"Saving a product loaded with .only('name') failed: {error}. Nothing was "
-            "remembered for it, so price_before_save() must still ask the database (TODO 2)."
-        )
+def test_a_second_change_logs_the_first_new_price_as_old(mug, log):
+    change_price(mug, "10.00")
+    change_price(mug, "11.00")
 
-    assert price_lines(caplog) == ["Mug: 9.50 -> 10.00"], (
-        "A product loaded with .only('name') and then given the price 10.00 should log "
-        f"'Mug: 9.50 -> 10.00'; it logged {price_lines(caplog)}. See TODO 1 and 2."
+    assert log.lines() == ["Mug: 9.50 -> 10.00", "Mug: 10.00 -> 11.00"], (
+        "Changing the mug's price twice (9.50 -> 10.00 -> 11.00) should log "
+        f"['Mug: 9.50 -> 10.00', 'Mug: 10.00 -> 11.00']; {log.told()}. After a "
+        "save, the price just written is the old price of the next save: remember it in "
+        "remember_saved_price() (TODO 3)."
+    )
+
+
+def test_one_price_change_is_recorded_per_real_change(mug):
+    change_price(mug, "10.00")
+    change_price(mug, "11.00")
+    save(mug)  # Nothing changed.
+
+    assert sorted(recorded(mug)) == [
+        (Decimal("9.50"), Decimal("10.00")),
+        (Decimal("10.00"), Decimal("11.00")),
+    ], (
+        "Two changes of price (9.50 -> 10.00 -> 11.00) and a save without change should "
+        f"leave two PriceChange rows, (9.50, 10.00) and (10.00, 11.00); they are "
+        f"{recorded(mug)}. Remember the saved price in remember_saved_price() (TODO 3)."
+    )
+
+
+def test_a_full_save_after_one_that_left_out_the_price_logs_the_real_change(mug, log):
+    mug.price = Decimal("10.00")
+    save(mug, update_fields=["name"])  # The row keeps 9.50.
+    save(mug)  # Now the price is written: 9.50 -> 10.00.
+
+    assert log.lines() == ["Mug: 9.50 -> 10.00"], (
+        "After save(update_fields=['name']), which leaves the row at 9.50, a full save at "
+        f"10.00 should log 'Mug: 9.50 -> 10.00'; {log.told()}. Remember the "
+        "saved price only when the save wrote it: update_fields is None or names 'price' "
+        "(TODO 3)."
     )
 
 

@@ -11,17 +11,30 @@ from shop.models import PriceChange
 logger = logging.getLogger("shop.prices")
 
 
-def log_price_change(sender, instance, raw, update_fields, **kwargs):
-    """pre_save of Product: log and record a change of price, as "Mug: 9.50 -> 10.00"."""
+def note_price_change(sender, instance, raw, update_fields, **kwargs):
+    """pre_save of Product: note whether this save changes the price (the row still has the old)."""
+    instance._price_change = None  # Forget what an earlier save that failed may have noted.
     # A new product has no old price; a fixture (raw) is data restored as it was; and a save
     # whose update_fields leave out the price does not write it.
     if instance._state.adding or raw:
         return
     if update_fields is not None and "price" not in update_fields:
         return
-    old_price, new_price = price_before_save(instance), instance.price
-    if new_price == old_price:  # Decimals compare as numbers: 9.5 == 9.50.
+    # The price may have been set as a string ("10.00") or a float (10.1): compare what the
+    # field makes of it, a Decimal. Decimals compare as numbers: 9.5 == 9.50.
+    as_decimal = sender._meta.get_field("price").to_python
+    old_price, new_price = as_decimal(price_before_save(instance)), as_decimal(instance.price)
+    if new_price != old_price:
+        instance._price_change = (old_price, new_price)
+
+
+def record_price_change(sender, instance, **kwargs):
+    """post_save of Product: log and record the change noted before the save, now written."""
+    # Recorded after the UPDATE succeeded, so a failed save records nothing; inside the
+    # caller's transaction.atomic() (the admin has one), the row and its record commit together.
+    if instance._price_change is None:
         return
+    old_price, new_price = instance._price_change
     # format() keeps a Decimal exact, and two decimals read the same however it was typed.
     logger.info("%s: %s -> %s", instance.name, f"{old_price:.2f}", f"{new_price:.2f}")
     PriceChange.objects.create(product=instance, old_price=old_price, new_price=new_price)
