@@ -52,6 +52,27 @@ def test_an_error_in_the_lessons_init_is_the_lesson_failing_to_load(run, edit):
     assert "Fix that line first" in result.output and "Traceback" not in result.output
 
 
+CHANNELS_PUSH = "lessons/05_channels_push"
+
+
+def test_an_import_error_in_code_the_lessons_conftest_imports_is_the_lesson_failing_to_load(
+    run, edit
+):
+    # Lesson 05's conftest.py imports the shop's ASGI app, which imports the learner's
+    # consumers.py: pytest loads it before any test, and must not show its own traceback.
+    edit(
+        f"{CHANNELS_PUSH}/consumers.py",
+        lambda text: text.replace("import AsyncJsonWebsocketConsumer", "import AsyncJsonSocket"),
+    )
+
+    result = run("-m", "pytest", CHANNELS_PUSH, "-q", "-m", "not browser")
+
+    assert result.returncode == 1, result.output
+    assert f"{CHANNELS_PUSH}/consumers.py:" in result.output, result.output
+    assert "cannot import name 'AsyncJsonSocket'" in result.output, result.output
+    assert "ImportError while loading conftest" not in result.output, result.output
+
+
 def endless_loop_in_the_first_test(edit):
     edit(
         f"{SIGNALS_BASICS}/receivers.py",
