@@ -62,8 +62,14 @@ def pytest_command(lesson, target="mine", extra=()):
     return [*command, *extra]
 
 
-def run_lesson(lesson, target="mine", record_progress=True, timeout=RUN_TIMEOUT):
-    """Run a lesson's tests against the learner's code or the reference; never raises."""
+def run_lesson(
+    lesson, target="mine", record_progress=True, timeout=RUN_TIMEOUT, root=None, extra=()
+):
+    """Run a lesson's tests against the learner's code or the reference; never raises.
+
+    `root` is the repository to run in (a copy, for the mutant catalog); `extra` are pytest
+    options passed through (["-v"], ["-k", "order"], ["-m", "not browser"]).
+    """
     with tempfile.TemporaryDirectory(prefix="workshop-") as scratch:
         report = Path(scratch) / "report.json"
         env = {**os.environ, results.REPORT_ENV: str(report)}
@@ -71,8 +77,8 @@ def run_lesson(lesson, target="mine", record_progress=True, timeout=RUN_TIMEOUT)
             env[results.NO_PROGRESS_ENV] = "1"
         try:
             finished = subprocess.run(
-                pytest_command(lesson, target),
-                cwd=course.ROOT,
+                pytest_command(lesson, target, extra),
+                cwd=root or course.ROOT,
                 env=env,
                 capture_output=True,
                 text=True,
