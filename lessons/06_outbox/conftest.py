@@ -49,12 +49,13 @@ class Published:
 
 
 @pytest.fixture
-def published(transactional_db):
+def published():
     """Every handle_message task published in the test, and a worker to run them.
 
     The worker starts only when asked (published.run_worker()), after the relay has committed:
     the tests' SQLite database is shared in memory, with table locks, and a worker reading a
     table that the relay is still writing would fail at once with "database table is locked".
+    A test that runs the worker commits for real: django_db(transaction=True).
     """
     app.control.purge()  # The in-memory broker lives as long as the process.
     recorder = Published()
