@@ -204,3 +204,14 @@ def test_a_relay_killed_mid_batch_loses_nothing_and_sends_each_email_once(outbox
     shop.workers.start_worker("worker")
     assert_each_order_reported_once(shop, orders)
     poll(lambda: shop.outbox()[2] == shop.outbox()[0], "not every message was handled")
+
+
+def test_on_postgresql_a_new_message_wakes_the_relay_at_once(outbox_shop):
+    shop = outbox_shop("redis")
+    shop.start_relay("relay", "--idle-wait", "60")  # Polling alone would wait a minute.
+    time.sleep(2)  # The relay has found nothing, and waits in LISTEN.
+    started = time.monotonic()
+    shop.place_orders(1)
+    poll(lambda: shop.outbox()[1] == shop.outbox()[0] == 2, "the relay did not wake up", 10)
+    took = time.monotonic() - started
+    assert took < 10, f"NOTIFY should wake the relay within moments; it took {took:.1f} s"
