@@ -16,14 +16,14 @@ WAIT = 5  # seconds a task may take, retries included
 
 
 class Published:
-    """The handle_message tasks published during a test: their ids and message ids."""
+    """The handle_message tasks published during a test: their task ids and message ids."""
 
     def __init__(self):
         self.tasks = []
 
     def record(self, sender, body, headers, **kwargs):
         # after_task_publish: the broker has taken it. A retry is published again, same id.
-        if headers["retries"] == 0:  # A task's retry is published again under its id.
+        if headers["retries"] == 0:
             args, kwargs, _embed = body
             self.tasks.append({"id": headers["id"], "args": tuple(args), "kwargs": kwargs})
 
