@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Product(models.Model):
@@ -65,3 +66,37 @@ class PriceChange(models.Model):
 
     def __str__(self):
         return f"{self.product}: {self.old_price} → {self.new_price}"
+
+
+class OutboxMessage(models.Model):
+    """A task to hand to Celery, written in the same transaction as the change it is about.
+
+    Lesson 06's receivers write one for each new order (its report) and each new user (the
+    welcome email); its relay publishes the pending ones and sets `sent_at`; the worker's task
+    sets `handled_at` once the work is done, so that a message delivered twice is done once.
+    """
+
+    kind = models.CharField(max_length=50)  # what to do: "order_report", "welcome_email"
+    payload = models.JSONField(default=dict)  # the ids it is about: {"order_id": 7}
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The relay's side: when the broker took the message; failed publishes and the next try.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    # The worker's side: when the work was done (the email sent).
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            # The relay's one query: the pending messages that are due, oldest first.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(sent_at=None),
+                name="outbox_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.payload} ({'sent' if self.sent_at else 'pending'})"

@@ -49,6 +49,20 @@ def test_the_demo_walks_through_signup_price_change_and_order(page, demo):
     expect(inbox).to_have_count(2)
     expect(inbox.first).to_contain_text("To: ada@example.com")
 
+    # 4. Take the broker down: an order is still placed, and its report waits in the outbox
+    # (lesson 06) until the broker is back.
+    page.get_by_role("button", name="Take the broker down").click()
+    expect(page.locator("#broker-status")).to_have_text("down")
+    page.get_by_role("button", name="Order Mug", exact=True).click()
+    expect(page.locator("#orders li")).to_have_count(2)
+    expect(page.locator('#outbox li[data-status="pending"]')).to_have_count(1)
+    expect(page.locator("#outbox-pending")).to_have_text("1")
+    expect(page.locator("#orders li").first).to_have_attribute("data-report-sent", "no")
+    page.get_by_role("button", name="Bring the broker back").click()
+    expect(page.locator("#outbox-pending")).to_have_text("0")
+    expect(page.locator("#orders li").first).to_have_attribute("data-report-sent", "yes")
+    expect(inbox).to_have_count(3)
+
     # Ctrl-C stops the server, the worker and the mail sink.
     seconds = demo.interrupt()
     assert seconds is not None, f"Ctrl-C did not stop the demo:\n{''.join(demo.output)}"

@@ -264,6 +264,8 @@ def make_shop(request, tmp_path, smtp_sink):
         if broker == "amqp":
             shop.run("from shop.celery import app\napp.control.purge()")  # Leftover tasks.
         shop.migrate()
+        # Lesson 06: orders and signups go through the outbox, which a relay publishes.
+        shop.start("relay", "django", "relay_outbox", "--idle-wait", "0.2")
         return shop
 
     yield make

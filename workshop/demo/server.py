@@ -1,4 +1,4 @@
-"""The demo's running parts, once Django is set up: the database, the worker, Daphne."""
+"""The demo's running parts, once Django is set up: the database, the worker, the relay, Daphne."""
 
 import signal
 from decimal import Decimal
@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.management import call_command
 
 from . import recent_log
+from .relay import relay_thread
 
 
 def prepare_database(products):
@@ -18,7 +19,7 @@ def prepare_database(products):
 
 
 def serve(host, port):
-    """Serve the shop with Daphne in this thread, beside a Celery worker thread, until Ctrl-C."""
+    """Serve the shop with Daphne in this thread, beside a worker and a relay, until Ctrl-C."""
     # daphne.server installs Twisted's asyncio reactor when first imported: import it first.
     from daphne.endpoints import build_endpoint_description_strings
     from daphne.server import Server
@@ -28,7 +29,7 @@ def serve(host, port):
 
     # A shell may start us with Ctrl-C ignored (a background job); the demo must still stop.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    with worker_thread():
+    with worker_thread(), relay_thread():
         server = Server(
             application=ASGIStaticFilesHandler(application),  # The admin's CSS, too.
             endpoints=build_endpoint_description_strings(host=host, port=port),

@@ -1,15 +1,17 @@
-"""The demo page, and the two small endpoints it calls. The shop's own views do the rest."""
+"""The demo page, and the small endpoints it calls. The shop's own views do the rest."""
+
+from functools import wraps
 
 from django import forms
 from django.apps import apps
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from shop.forms import SignupForm
-from shop.models import Order, PriceChange, Product
+from shop.models import Order, OutboxMessage, PriceChange, Product
 
-from . import inbox, recent_log
+from . import inbox, recent_log, relay
 
 # What each step needs: the lesson whose receivers make it happen.
 STEPS = {
@@ -17,7 +19,25 @@ STEPS = {
     "price": ("price_log", "03: the price log"),
     "order": ("celery_offload", "04: the report task"),
     "live": ("channels_push", "05: the live push"),
+    "outbox": ("outbox", "06: the outbox"),
 }
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def local_or_signed_in(view):
+    """The demo's controls change prices and stop the broker: for this machine or a user only.
+
+    The demo serves on loopback; the same shop deployed behind a proxy must not let anyone
+    who can reach it change prices or read the inbox.
+    """
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.META.get("REMOTE_ADDR") in LOOPBACK or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        return HttpResponseForbidden("The demo's controls answer on loopback or when signed in.")
+
+    return guarded
 
 
 class PriceForm(forms.Form):
@@ -34,6 +54,7 @@ def dashboard(request):
     )
 
 
+@local_or_signed_in
 @require_POST
 def change_price(request):
     """Save a product with a new price, as an admin would: lesson 03 and 05 react."""
@@ -46,6 +67,45 @@ def change_price(request):
     return HttpResponse(status=204)
 
 
+@local_or_signed_in
+@require_POST
+def broker(request):
+    """The switch: take the broker down (down=1) or bring it back (down=0)."""
+    if not relay.installed():
+        return JsonResponse({"error": "lesson 06 (the outbox) is not loaded"}, status=409)
+    relay.take_broker_down(request.POST.get("down") == "1")
+    return HttpResponse(status=204)
+
+
+def outbox_state():
+    """The outbox as the relay and the worker leave it: counts and the last few messages."""
+    if not relay.installed():
+        return None
+    messages = OutboxMessage.objects.order_by("-pk")[:8]
+    return {
+        "broker_down": relay.broker_is_down(),
+        "pending": OutboxMessage.objects.filter(sent_at=None).count(),
+        "sent": OutboxMessage.objects.exclude(sent_at=None).count(),
+        "messages": [
+            {
+                "id": message.pk,
+                "kind": message.kind,
+                "payload": message.payload,
+                "attempts": message.attempts,
+                "status": "handled"
+                if message.handled_at
+                else "sent"
+                if message.sent_at
+                else "pending",
+                "next_attempt_at": message.next_attempt_at.strftime("%H:%M:%S"),
+                "last_error": message.last_error,
+            }
+            for message in messages
+        ],
+    }
+
+
+@local_or_signed_in
 def state(request):
     """What changed since the page loaded: polled by the page once a second."""
     orders = Order.objects.filter(owner_id=request.user.pk).prefetch_related("lines")[:10]
@@ -74,6 +134,7 @@ def state(request):
                 }
                 for order in orders
             ],
+            "outbox": outbox_state(),
             "log": recent_log.lines(),
         }
     )

@@ -1,0 +1,1 @@
+"""Lesson 06: a transactional outbox. This folder is the Django app `outbox`."""

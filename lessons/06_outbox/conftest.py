@@ -1,0 +1,143 @@
+"""Fixtures for lesson 06: brokers that fail, the messages the relay publishes, a real worker."""
+
+import socket
+import threading
+from contextlib import closing, contextmanager
+
+import pytest
+from celery.exceptions import TimeoutError as ResultTimeout
+from celery.signals import after_task_publish
+
+from shop.celery import app
+from workshop.worker import running_worker
+
+TASK = "outbox.tasks.handle_message"
+WAIT = 5  # seconds a task may take, retries included
+
+
+class Published:
+    """The handle_message tasks published during a test: their task ids and message ids."""
+
+    def __init__(self):
+        self.tasks = []
+
+    def record(self, sender, body, headers, **kwargs):
+        # after_task_publish: the broker has taken it. A retry is published again, same id.
+        if headers["retries"] == 0:
+            args, kwargs, _embed = body
+            self.tasks.append({"id": headers["id"], "args": tuple(args), "kwargs": kwargs})
+
+    @property
+    def message_ids(self):
+        return [
+            task["args"][0] if task["args"] else task["kwargs"].get("message_id")
+            for task in self.tasks
+        ]
+
+    def run_worker(self):
+        """Start a worker, let it run every task published so far, and stop it."""
+        with running_worker(app):
+            for task in self.tasks:
+                result = app.AsyncResult(task["id"])
+                try:
+                    result.get(timeout=WAIT, interval=0.01, propagate=False)
+                except ResultTimeout:
+                    pytest.fail(
+                        f"A handle_message task was still unfinished after {WAIT} s (its state: "
+                        f"{result.state}). Does it wait for something?"
+                    )
+
+
+@pytest.fixture
+def published():
+    """Every handle_message task published in the test, and a worker to run them.
+
+    The worker starts only when asked (published.run_worker()), after the relay has committed:
+    the tests' SQLite database is shared in memory, with table locks, and a worker reading a
+    table that the relay is still writing would fail at once with "database table is locked".
+    A test that runs the worker commits for real: django_db(transaction=True).
+    """
+    app.control.purge()  # The in-memory broker lives as long as the process.
+    recorder = Published()
+    after_task_publish.connect(recorder.record, sender=TASK, weak=False)
+    yield recorder
+    after_task_publish.disconnect(recorder.record, sender=TASK)
+
+
+@contextmanager
+def broker_at(url):
+    """Point the shop's Celery app at another broker for the block, then back."""
+    saved = app.conf.broker_url, app._pool, app.amqp._producer_pool
+    # Celery keeps a pool of connections to the broker it first connected to: a fresh one.
+    app.conf.broker_url, app._pool, app.amqp._producer_pool = url, None, None
+    try:
+        yield
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
+
+
+class Broker:
+    """Take the broker down for a `with` block: refusing connections, or stuck."""
+
+    @contextmanager
+    def refusing(self):
+        """A broker that is down: nothing listens on its port, so connecting fails at once."""
+        with closing(socket.socket()) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        with broker_at(f"amqp://guest:guest@127.0.0.1:{port}//"):
+            yield
+
+    @contextmanager
+    def hanging(self):
+        """A broker that is stuck: it accepts connections and never says a word."""
+        listener = socket.create_server(("127.0.0.1", 0))
+        accepted = []
+
+        def accept_and_ignore():
+            while True:
+                try:
+                    accepted.append(listener.accept()[0])
+                except OSError:
+                    return  # The listener is closed: the test is over.
+
+        threading.Thread(target=accept_and_ignore, daemon=True).start()
+        try:
+            with broker_at(f"amqp://guest:guest@127.0.0.1:{listener.getsockname()[1]}//"):
+                yield
+        finally:
+            listener.shutdown(socket.SHUT_RDWR)  # Wakes the thread up from accept().
+            listener.close()
+            for connection in accepted:
+                connection.close()
+
+
+@pytest.fixture
+def broker(short_broker_timeout):
+    """`with broker.refusing():` or `with broker.hanging():` the broker is down."""
+    return Broker()
+
+
+@pytest.fixture
+def short_broker_timeout(monkeypatch):
+    """The relay's broker timeout, 1 s, a tenth of that: a stuck broker costs the test 0.1 s."""
+    from outbox import relay
+
+    monkeypatch.setattr(relay, "BROKER_TIMEOUT", 0.1)
+    # Celery's own connection timeout, 4 s by default, halved: a relay that uses it instead of
+    # its own still fails the test, in seconds rather than in a minute.
+    saved = app.conf.broker_connection_timeout
+    app.conf.broker_connection_timeout = 2.0
+    yield
+    app.conf.broker_connection_timeout = saved
+
+
+@pytest.fixture
+def customer(customer):
+    """Alice, as everywhere, without her welcome message: each test starts with an empty outbox."""
+    from shop.models import OutboxMessage
+
+    OutboxMessage.objects.all().delete()
+    return customer

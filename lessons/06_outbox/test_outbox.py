@@ -1,0 +1,555 @@
+"""Lesson 06: a transactional outbox. Read top to bottom: the first failing test is next.
+
+The broker here is Celery's in-memory one, and the worker is real (workshop/worker.py), started
+by `published.run_worker()` once the relay has done its part. `published` lists the
+handle_message tasks that reached the broker. `broker.refusing()` and `broker.hanging()` take
+the broker down for a `with` block: a port where nothing listens, and a socket that accepts and
+never answers. These tests commit for real: the worker sees only what is committed.
+"""
+
+import re
+import time
+from contextlib import contextmanager, suppress
+from datetime import timedelta
+from smtplib import SMTPException
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import EncodeError, OperationalError
+
+from outbox import handlers, relay
+from outbox.tasks import handle_message
+from shop.models import Order, OrderLine, OutboxMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+# Tests where nothing but this thread touches the database run in a transaction that is rolled
+# back at the end, which is faster than emptying every table.
+ROLLED_BACK = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def order_ids_unlike_user_ids(db):
+    """Orders numbered from 6 while users are numbered from 2: a mixed-up id shows."""
+    User = get_user_model()
+    User.objects.bulk_create([User(username="warehouse")])  # bulk_create: no signals.
+    owner = User.objects.get(username="warehouse")
+    Order.objects.bulk_create([Order(owner=owner) for _ in range(5)])
+
+
+def place_order(owner, *products):
+    """Place an order as the shop's order page does: the order and its lines, in one commit."""
+    with transaction.atomic():
+        order = Order.objects.create(owner=owner)
+        OrderLine.objects.bulk_create(
+            OrderLine(order=order, product=product, unit_price=product.price)
+            for product in products
+        )
+    return order
+
+
+def sign_up(username, email):
+    with transaction.atomic():
+        return get_user_model().objects.create_user(username, email, "a-long-password")
+
+
+@contextmanager
+def messages_written():
+    """The outbox messages written during the block, as (kind, payload) pairs."""
+    before = OutboxMessage.objects.order_by("pk").values_list("pk", flat=True).last() or 0
+    written = []
+    yield written
+    written.extend(
+        OutboxMessage.objects.filter(pk__gt=before).order_by("pk").values_list("kind", "payload")
+    )
+
+
+def relay_pending(**kwargs):
+    """Run the relay once, as the relay_outbox command does; what goes wrong fails with advice."""
+    try:
+        return relay.relay_pending(**kwargs)
+    except EncodeError as error:
+        pytest.fail(
+            f"Publishing failed: {error}. A message is JSON, and a model instance is not: "
+            "publish handle_message with the message's id, message.pk (TODO 3)."
+        )
+    except (OperationalError, OSError) as error:
+        pytest.fail(
+            f"The relay let the broker's error out: {type(error).__name__}: {error}. A broker "
+            "that is down is what the relay is for: catch it around the publishing, leave the "
+            "messages pending and schedule their next attempt (TODO 3 and 4)."
+        )
+    except TransactionManagementError as error:
+        pytest.fail(
+            f"{error}. Take and lock the messages inside relay_pending's transaction.atomic() "
+            "block, and publish them there (TODO 2)."
+        )
+
+
+def write_messages(count, user):
+    """`count` welcome messages for `user`, written straight into the outbox, oldest first."""
+    return [
+        OutboxMessage.objects.create(kind="welcome_email", payload={"user_id": user.pk})
+        for _ in range(count)
+    ]
+
+
+def message_of(order):
+    """The outbox message of `order`'s report; fail with advice if placing it wrote none."""
+    message = OutboxMessage.objects.filter(payload__order_id=order.pk).first()
+    if message is None:
+        pytest.fail(
+            f"Placing order #{order.pk} wrote no outbox message, so there is nothing to relay: "
+            "write it first, in write_order_report_message (TODO 1)."
+        )
+    return message
+
+
+def outbox_state(message):
+    message.refresh_from_db()
+    return message
+
+
+def make_due(*messages):
+    """As if the wait before each message's next attempt were over."""
+    OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+        next_attempt_at=timezone.now()
+    )
+
+
+# TODO 1: the order and its message, in one transaction.
+
+
+@ROLLED_BACK
+def test_placing_an_order_writes_its_report_message_to_the_outbox(customer, mug):
+    with messages_written() as written:
+        order = place_order(customer, mug)
+
+    assert written == [("order_report", {"order_id": order.pk})], (
+        f"Placing order #{order.pk} should write one outbox message, kind 'order_report' with "
+        f"payload {{'order_id': {order.pk}}}; the messages written (kind, payload) were "
+        f"{written}. In receivers.py, write_order_report_message creates it, there and then: "
+        "not on commit (TODO 1)."
+    )
+
+
+@ROLLED_BACK
+def test_the_message_is_written_inside_the_orders_transaction(customer, mug):
+    with messages_written() as written_after, transaction.atomic():
+        order = Order.objects.create(owner=customer)
+        seen_inside = list(
+            OutboxMessage.objects.filter(kind="order_report").values_list("payload", flat=True)
+        )
+        transaction.set_rollback(True)  # The order is rolled back: it never existed.
+
+    assert {"order_id": order.pk} in seen_inside, (
+        "Inside the transaction that creates the order, its outbox message should already be "
+        f"there, to be committed with it; the order_report payloads seen were {seen_inside}. "
+        "A message written on commit (transaction.on_commit, delay_on_commit) is lost if the "
+        "process dies right after the commit: create it in the receiver itself (TODO 1)."
+    )
+    assert written_after == [], (
+        f"A rolled-back order should leave no message; {written_after} remained. Write it "
+        "with the default database connection, in the order's transaction (TODO 1)."
+    )
+
+
+@ROLLED_BACK
+def test_saving_an_order_or_a_user_again_writes_no_message(customer, mug):
+    order = place_order(customer, mug)
+    with messages_written() as written:
+        order.save()
+        customer.save()
+
+    assert written == [], (
+        f"Saving an existing order and user again should write nothing; it wrote {written}. "
+        "Only a new row (`created`) has a report or a welcome to send (TODO 1)."
+    )
+
+
+@ROLLED_BACK
+def test_signing_up_writes_a_welcome_email_message(db):
+    with messages_written() as written:
+        user = sign_up("bob", "bob@example.com")
+        sign_up("no-address", "")
+
+    assert written == [("welcome_email", {"user_id": user.pk})], (
+        f"Signing up bob, then a user without an email address, should write one message, "
+        f"kind 'welcome_email' with payload {{'user_id': {user.pk}}}; the messages written "
+        f"(kind, payload) were {written}. See write_welcome_email_message (TODO 1)."
+    )
+
+
+# TODO 2: the relay takes the due messages, oldest first, locked.
+
+
+@ROLLED_BACK
+def test_the_relay_publishes_each_pending_message_by_its_id(customer, published):
+    expected = [message.pk for message in write_messages(2, customer)]
+    relay_pending()
+
+    assert sorted(published.message_ids) == expected, (
+        f"The relay should publish handle_message once for each pending message, {expected}, "
+        "with the message's id; it "
+        f"published it for {published.message_ids}. "
+        + (
+            "Nothing was published: take the pending messages (TODO 2) and publish each (TODO 3)."
+            if not published.tasks
+            else "Publish handle_message((message.pk,)) for each message taken (TODO 3)."
+        )
+    )
+
+
+@ROLLED_BACK
+def test_the_relay_marks_each_published_message_sent(customer, published):
+    write_messages(2, customer)
+    before = timezone.now()
+    relay_pending()
+    relay_pending()  # A second run finds nothing left to publish.
+
+    sent = list(OutboxMessage.objects.values_list("pk", "sent_at"))
+    assert len(published.tasks) == len(sent) and all(at and at >= before for _, at in sent), (
+        f"Once published, each message should have sent_at set, so that the next run leaves it "
+        f"alone; after two runs, {len(published.tasks)} tasks were published for "
+        f"{len(sent)} messages, whose (id, sent_at) are {sent}. Set sent_at right after "
+        "publishing, and take only messages whose sent_at is None (TODO 2 and 3)."
+    )
+
+
+@ROLLED_BACK
+def test_the_relay_publishes_the_oldest_messages_first_a_batch_at_a_time(customer, published):
+    messages = [message.pk for message in write_messages(3, customer)]
+    relay_pending(batch_size=2)
+
+    assert published.message_ids == messages[:2], (
+        f"With a batch of 2, the relay should publish the two oldest of messages {messages}, "
+        f"in order; it published {published.message_ids}. Order them by id (or created_at) "
+        "and slice the batch: [:batch_size] (TODO 2)."
+    )
+
+
+@ROLLED_BACK
+def test_a_message_is_not_published_before_its_next_attempt_is_due(customer, published):
+    waiting, due = write_messages(2, customer)
+    OutboxMessage.objects.filter(pk=waiting.pk).update(
+        next_attempt_at=timezone.now() + timedelta(minutes=1)
+    )
+    relay_pending()
+
+    assert published.message_ids == [due.pk], (
+        f"Of two messages, #{waiting.pk} with its next attempt a minute away and #{due.pk} "
+        f"due now, the relay should publish only #{due.pk}; it published "
+        f"{published.message_ids}. Take the messages with next_attempt_at <= now (TODO 2)."
+    )
+
+
+@ROLLED_BACK
+def test_the_relay_locks_the_rows_it_takes_and_skips_rows_locked_by_another(
+    customer, published, monkeypatch
+):
+    write_messages(1, customer)
+    # SQLite has no row locks, and Django leaves FOR UPDATE out of its SQL. Here it puts it
+    # in, as on PostgreSQL; the database is handed the query without it.
+    monkeypatch.setattr(connection.features, "has_select_for_update", True)
+    monkeypatch.setattr(connection.features, "has_select_for_update_nowait", True)
+    monkeypatch.setattr(connection.features, "has_select_for_update_skip_locked", True)
+    locking = []
+
+    def as_postgresql_would_see_it(execute, sql, params, many, context):
+        if match := re.search(r"\sFOR (NO KEY )?UPDATE\b.*$", sql):
+            locking.append((sql, match[0].strip()))
+            sql = sql[: match.start()]
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(as_postgresql_would_see_it):
+        relay_pending()
+
+    clauses = [clause for sql, clause in locking if OutboxMessage._meta.db_table in sql]
+    assert clauses and all("SKIP LOCKED" in clause for clause in clauses), (
+        "The relay should lock the messages it takes and skip those another relay has "
+        "locked: SELECT ... FOR UPDATE SKIP LOCKED, select_for_update(skip_locked=True); "
+        + (
+            f"its queries of the outbox ended with {clauses}. Without SKIP LOCKED, a second "
+            "relay waits for the first (or, with NOWAIT, fails) instead of taking other rows "
+            "(TODO 2)."
+            if clauses
+            else "it locked nothing: two relays would publish the same messages (TODO 2)."
+        )
+    )
+
+
+# TODO 3: publish, then mark; the worker does the work.
+
+
+def test_a_relayed_order_report_is_emailed_by_the_worker(customer, mug, published, mailoutbox):
+    order = place_order(customer, mug)
+    relay_pending()
+    published.run_worker()
+
+    sent = [(message.to, message.subject) for message in mailoutbox]
+    assert (["alice@example.com"], f"Your order #{order.pk}") in sent, (
+        f"The worker should email the report of order #{order.pk} to alice@example.com; the "
+        f"emails sent (to, subject) were {sent}. The relay publishes handle_message with the "
+        "message's id (TODO 3); the worker runs it."
+    )
+
+
+def test_a_relayed_welcome_email_is_sent_by_the_worker(published, mailoutbox):
+    sign_up("bob", "bob@example.com")
+    relay_pending()
+    published.run_worker()
+
+    sent = [message.to for message in mailoutbox]
+    assert sent == [["bob@example.com"]], (
+        f"Signing up bob should get him one welcome email, through the outbox; the emails "
+        f"went to {sent}. See TODO 1 (the message) and TODO 3 (publishing it)."
+    )
+
+
+# TODO 3 and 4: a broker that is down or stuck.
+
+
+@ROLLED_BACK
+def test_with_the_broker_down_the_message_stays_pending_to_be_retried(customer, published, broker):
+    write_messages(1, customer)
+    before = timezone.now()
+    with broker.refusing():
+        relayed = relay_pending()
+    message = OutboxMessage.objects.get()
+
+    assert message.sent_at is None, (
+        f"The broker refused the connection, yet the message was marked sent at "
+        f"{message.sent_at}: it is lost. Publish first, and set sent_at only once the publish "
+        "has returned (TODO 3)."
+    )
+    assert (message.attempts, relayed.failed) == (1, 1), (
+        "A publish that failed should count one attempt on the message and be reported as "
+        f"failed; attempts is {message.attempts} and the relay reported {relayed}. Add one to "
+        "message.attempts and save it (TODO 4)."
+    )
+    assert message.next_attempt_at > before and message.last_error, (
+        "The message should wait before its next attempt and keep the broker's error; "
+        f"next_attempt_at is {message.next_attempt_at} (the relay ran at {before}) and "
+        f"last_error is {message.last_error!r} (TODO 4)."
+    )
+
+
+@ROLLED_BACK
+def test_with_the_broker_stuck_the_relay_gives_up_within_its_timeout(customer, published, broker):
+    write_messages(1, customer)
+    started = time.perf_counter()
+    with broker.hanging():
+        relay_pending()
+    took = time.perf_counter() - started
+    message = OutboxMessage.objects.get()
+
+    assert took < 1.5 and message.sent_at is None and message.attempts == 1, (
+        f"Against a broker that accepts the connection and never answers, the relay should "
+        f"give up within its BROKER_TIMEOUT (0.1 s here) and leave the message pending; it "
+        f"took {took:.1f} s, and the message has sent_at {message.sent_at}, attempts "
+        f"{message.attempts}. Publish over `connection` (broker_connection(): short "
+        "timeouts) with retry=False, not with delay() and Celery's patient defaults (TODO 3)."
+    )
+
+
+@ROLLED_BACK
+def test_each_retry_waits_longer_than_the_last(customer, published, broker):
+    write_messages(1, customer)
+    message = OutboxMessage.objects.get()
+    waits = []
+    with broker.refusing():
+        for _ in range(4):
+            make_due(message)
+            ran_at = timezone.now()
+            relay_pending()
+            waits.append((outbox_state(message).next_attempt_at - ran_at).total_seconds())
+
+    shown = ", ".join(f"{wait:.1f}" for wait in waits)
+    assert waits[0] >= 0.5 and waits[-1] >= 2 * waits[0], (
+        f"After each failed publish, the next attempt should be further away: about 1 s, 2 s, "
+        f"4 s, 8 s (FIRST_RETRY_DELAY, doubled each time); the waits were {shown} s. "
+        "Retrying at once, or always after the same wait, hammers a broker that is down "
+        "(TODO 4)."
+    )
+
+
+@ROLLED_BACK
+def test_retry_waits_stop_growing_at_five_minutes(customer, published, broker):
+    write_messages(1, customer)
+    OutboxMessage.objects.update(attempts=30)  # The broker has been down for hours.
+    ran_at = timezone.now()
+    with broker.refusing():
+        relay_pending()
+    wait = (OutboxMessage.objects.get().next_attempt_at - ran_at).total_seconds()
+
+    assert 60 <= wait <= relay.MAX_RETRY_DELAY + 1, (
+        f"After 31 failed attempts the next should wait MAX_RETRY_DELAY, 5 minutes, no more; "
+        f"it waits {wait:.0f} s. Cap the doubling with min(..., MAX_RETRY_DELAY) (TODO 4)."
+    )
+
+
+def test_once_the_broker_is_back_the_message_is_delivered_and_sent_once(
+    customer, mug, published, broker, mailoutbox
+):
+    order = place_order(customer, mug)
+    with broker.refusing():
+        relay_pending()
+    message = message_of(order)
+    make_due(message)
+    relay_pending()  # The broker is back.
+    published.run_worker()
+
+    reports = [m.subject for m in mailoutbox if m.subject == f"Your order #{order.pk}"]
+    assert len(reports) == 1 and outbox_state(message).sent_at, (
+        f"Once the broker is back, the pending message should be published and the report of "
+        f"order #{order.pk} sent once; {len(reports)} reports were sent, and the message's "
+        f"sent_at is {message.sent_at}. A failed message stays pending, sent_at None (TODO 3 "
+        "and 4)."
+    )
+
+
+# TODO 5: one email, however often a message is delivered.
+
+
+def test_a_message_published_twice_sends_one_email(customer, mug, published, mailoutbox):
+    order = place_order(customer, mug)
+    relay_pending()
+    # As a relay that died after publishing and before its commit would: published again.
+    handle_message.delay(message_of(order).pk)
+    published.run_worker()
+
+    reports = [m for m in mailoutbox if m.subject == f"Your order #{order.pk}"]
+    assert len(reports) == 1, (
+        f"Order #{order.pk}'s message was delivered twice and {len(reports)} reports were "
+        "sent; it should be one. In handle_message, lock the message's row, return if "
+        "handled_at is set, and set it once the handler has run (TODO 5)."
+    )
+
+
+def test_a_handled_message_records_when(customer, mug, published):
+    order = place_order(customer, mug)
+    before = timezone.now()
+    relay_pending()
+    published.run_worker()
+
+    handled_at = message_of(order).handled_at
+    assert handled_at is not None and handled_at >= before, (
+        f"Once its email is sent, the message should have handled_at set to the time; it is "
+        f"{handled_at}. Set it and save it in handle_message's transaction (TODO 5)."
+    )
+
+
+def test_a_message_whose_email_failed_is_not_marked_handled(customer, mug, monkeypatch):
+    order = place_order(customer, mug)
+    message = message_of(order)
+
+    def mail_server_down(**payload):
+        raise SMTPException("421 Service not available")
+
+    monkeypatch.setitem(handlers.HANDLERS, "order_report", mail_server_down)
+    with suppress(SMTPException):
+        handle_message(message.pk)  # Run here, as the worker would.
+
+    assert outbox_state(message).handled_at is None, (
+        "The handler failed (the mail server was down), yet the message was marked handled "
+        f"at {message.handled_at}: the retry would send nothing, and the email is lost. Set "
+        "handled_at after the handler has run, in the same transaction (TODO 5)."
+    )
+
+
+# TODO 6: relay_outbox --once says whether everything was delivered.
+
+
+def run_relay_outbox(*arguments):
+    """Run `manage.py relay_outbox`; return its exit status."""
+    try:
+        call_command("relay_outbox", *arguments)
+    except CommandError as error:
+        return error.returncode
+    except SystemExit as exit:
+        return exit.code if isinstance(exit.code, int) else 1
+    return 0
+
+
+@ROLLED_BACK
+def test_relay_outbox_once_publishes_everything_due_and_exits_0(customer, published):
+    write_messages(3, customer)
+    status = run_relay_outbox("--once", "--batch-size", "2")
+    pending = OutboxMessage.objects.filter(sent_at=None).count()
+
+    assert (status, pending, len(published.tasks)) == (0, 0, 3), (
+        "With the broker up, `relay_outbox --once --batch-size 2` should publish all 3 "
+        f"messages, batch after batch, and exit with status 0; it exited {status}, published "
+        f"{len(published.tasks)} and left {pending} pending (TODO 6)."
+    )
+
+
+@ROLLED_BACK
+def test_relay_outbox_once_exits_0_when_there_is_nothing_to_do(published):
+    status = run_relay_outbox("--once")
+
+    assert status == 0, (
+        f"With an empty outbox, `relay_outbox --once` has delivered everything there is: it "
+        f"should exit 0, not {status}. Fail only while messages are pending (TODO 6)."
+    )
+
+
+@ROLLED_BACK
+def test_relay_outbox_once_exits_non_zero_while_messages_are_pending(customer, published, broker):
+    write_messages(1, customer)
+    with broker.refusing():
+        status = run_relay_outbox("--once")
+
+    assert status not in (0, None), (
+        "With the broker down, `relay_outbox --once` leaves the message pending: its exit "
+        f"status should say so (not 0), for the script that ran it; it exited {status}. "
+        "Raise CommandError(..., returncode=1) when messages are pending (TODO 6)."
+    )
+
+
+# All together: the order page does not wait for the broker, nor fail with it.
+
+
+def test_with_the_broker_refusing_connections_the_order_page_answers_and_keeps_the_order(
+    client, customer, mug, broker
+):
+    order_with_the_broker_down(client, customer, mug, broker, "refusing")
+
+
+def test_with_the_broker_stuck_the_order_page_answers_at_once_and_keeps_the_order(
+    client, customer, mug, broker
+):
+    order_with_the_broker_down(client, customer, mug, broker, "hanging")
+
+
+def order_with_the_broker_down(client, customer, mug, broker, fault):
+    """Place an order through the page while the broker is `fault`: it must not notice."""
+    client.force_login(customer)
+    client.get(reverse("home"))  # The first request loads the URLs and templates: not timed.
+    with getattr(broker, fault)():
+        started = time.perf_counter()
+        try:
+            response = client.post(reverse("place_order"), {"product": mug.pk})
+        except (OperationalError, OSError) as error:
+            pytest.fail(
+                f"With the broker {fault}, placing an order failed: {error}. The order page "
+                "talked to the broker: write an outbox message instead, and leave the "
+                "publishing to the relay (TODO 1)."
+            )
+        answered_in = time.perf_counter() - started
+
+    orders = Order.objects.filter(owner=customer).count()
+    reports = OutboxMessage.objects.filter(kind="order_report").count()
+    assert (response.status_code, orders, reports) == (201, 1, 1), (
+        f"With the broker {fault}, the order page should answer 201, keep the order and its "
+        f"outbox message; it answered {response.status_code}, with {orders} orders and "
+        f"{reports} order_report messages (TODO 1)."
+    )
+    assert answered_in < 1, (
+        f"With the broker {fault}, the order page took {answered_in:.1f} s: it waited for "
+        "the broker. Only the relay talks to it (TODO 1)."
+    )

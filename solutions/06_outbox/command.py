@@ -1,0 +1,54 @@
+"""The relay_outbox command: `python manage.py relay_outbox` runs the relay, for good or --once."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from outbox import notify, relay
+from shop.models import OutboxMessage
+
+
+class Command(BaseCommand):
+    help = (
+        "Publish the outbox's pending messages to the broker, retrying while it is down. "
+        "Runs until stopped; with --once, publishes what is due and exits."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="publish what is due, then exit: status 0 only if nothing is left pending",
+        )
+        parser.add_argument("--batch-size", type=int, default=relay.BATCH_SIZE)
+        parser.add_argument(
+            "--idle-wait",
+            type=float,
+            default=1.0,
+            help="seconds to wait for new messages when none is due (PostgreSQL: woken at once)",
+        )
+
+    def handle(self, *, once, batch_size, idle_wait, **options):
+        if once:
+            self.drain(batch_size)
+            pending = OutboxMessage.objects.filter(sent_at=None).count()
+            if pending:
+                # A non-zero exit status: a deploy script or a cron job sees that it failed.
+                raise CommandError(
+                    f"{pending} messages are still pending: is the broker up?", returncode=1
+                )
+            return
+        while True:
+            self.drain(batch_size)
+            notify.wait_for_new_messages(timeout=idle_wait)
+
+    def drain(self, batch_size):
+        """Publish batch after batch until none is due or the broker fails; return how many."""
+        total = 0
+        while True:
+            relayed = relay.relay_pending(batch_size)
+            total += relayed.published
+            if relayed.published:
+                self.stdout.write(f"Published {relayed.published} messages")
+            if relayed.failed:
+                self.stderr.write(f"{relayed.failed} messages not published: broker unreachable")
+            if relayed.failed or relayed.published < batch_size:
+                return total

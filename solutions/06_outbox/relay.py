@@ -1,0 +1,82 @@
+"""The relay: publish the outbox's pending messages to Celery, and mark each one sent.
+
+It runs in a process of its own (`python manage.py relay_outbox`), never in a web request, so
+a broker that is down or stalled costs the shop nothing but a delay. Several relays may run at
+once: each takes the rows the others have not locked.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from shop.celery import app
+from shop.models import OutboxMessage
+
+from .tasks import handle_message
+
+BATCH_SIZE = 100  # messages taken, and locked, at a time
+BROKER_TIMEOUT = 1.0  # seconds to connect to the broker, or to hear back, before giving up
+FIRST_RETRY_DELAY = 1.0  # seconds to wait after a failed publish; doubled after each failure,
+MAX_RETRY_DELAY = 300.0  # up to 5 minutes
+
+
+@dataclass
+class Relayed:
+    published: int  # messages the broker took, now marked sent
+    failed: int  # messages left pending, each with its next attempt scheduled
+
+
+def relay_pending(batch_size=BATCH_SIZE):
+    """Publish up to `batch_size` due messages, oldest first; each is marked sent, or retried."""
+    with transaction.atomic():
+        # Locked until the commit; rows that another relay has locked are skipped, not waited
+        # for. (SQLite has no row locks and ignores this: run one relay there.)
+        messages = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(sent_at=None, next_attempt_at__lte=timezone.now())
+            .order_by("pk")[:batch_size]
+        )
+        published = 0
+        with broker_connection() as connection:
+            try:
+                for message in messages:
+                    # The broker first, then the mark: a relay that dies in between leaves the
+                    # message pending, and it is published again (the task is idempotent).
+                    handle_message.apply_async((message.pk,), connection=connection, retry=False)
+                    message.sent_at = timezone.now()
+                    message.save(update_fields=["sent_at"])
+                    published += 1
+            except (OperationalError, *connection.connection_errors) as error:
+                # The broker is down or stalled: the rest of the batch waits for it, too.
+                for message in messages[published:]:
+                    schedule_retry(message, error)
+    return Relayed(published=published, failed=len(messages) - published)
+
+
+def broker_connection():
+    """A connection to the broker that gives up fast, instead of Celery's patient defaults.
+
+    Celery waits 4 s to connect (broker_connection_timeout), then retries, and Redis waits for
+    an answer forever: right for a worker, wrong for a relay with a batch of rows locked. One
+    try, a short timeout: the relay's own schedule (schedule_retry) decides when to try again.
+    """
+    return app.connection_for_write(
+        connect_timeout=BROKER_TIMEOUT,
+        transport_options={
+            "max_retries": 0,  # no reconnecting inside a publish
+            "socket_connect_timeout": BROKER_TIMEOUT,  # Redis
+            "socket_timeout": BROKER_TIMEOUT,  # Redis: an answer that never comes
+        },
+    )
+
+
+def schedule_retry(message, error):
+    """Leave `message` pending, to be tried again later: 1 s, 2 s, 4 s... up to 5 minutes."""
+    message.attempts += 1
+    delay = min(FIRST_RETRY_DELAY * 2 ** (message.attempts - 1), MAX_RETRY_DELAY)
+    message.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    message.last_error = f"{type(error).__name__}: {error}"
+    message.save(update_fields=["attempts", "next_attempt_at", "last_error"])
