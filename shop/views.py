@@ -17,7 +17,10 @@ def home(request):
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()  # post_save(User, created=True): lesson 02's welcome email.
+        # One transaction: the new user and what receivers write beside it (lesson 06's outbox
+        # message for the welcome email) commit together or not at all.
+        with transaction.atomic():
+            user = form.save()  # post_save(User, created=True): lesson 02's welcome email.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")
     # The form again, with what is wrong next to each field (400 for a form that was refused).
