@@ -1,14 +1,15 @@
 """`python -m workshop verify`: the promises every lesson keeps, checked by running them.
 
-For each lesson: its files are in place, every reference solution passes, and the starter
-fails, on assertions or TODOs only (never on an import error, a crash or a broken fixture).
+For each lesson: its files are in place and recorded as shipped (workshop/starters.json), every
+reference solution passes, and the starter fails, on assertions or TODOs only (never on an
+import error, a crash or a broken fixture). `--mutants` also runs the mutant catalogs.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
 from rich.markup import escape
 
-from workshop import course, runner
+from workshop import course, runner, starters
 from workshop.display import console
 
 FAIR_FAILURES = {"assertion", "todo"}
@@ -29,6 +30,11 @@ def layout_problems(lesson):
     }
     if shipped != set(lesson.edit):
         problems.append(f"solutions/{lesson.slug} holds {sorted(shipped)}, not {list(lesson.edit)}")
+    if changed := starters.differences(lesson):
+        problems.append(
+            f"workshop/starters.json does not hold {', '.join(changed)} as in lessons/: "
+            f"run {starters.RECORD_COMMAND}"
+        )
     for path in lesson.files():
         if not path.is_file():
             problems.append(f"missing {path.name}")
