@@ -79,14 +79,19 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
-    tolerate_unencodable_output()
+def parse(argv=None):
     parser = build_parser()
     # Options the CLI does not know are pytest's, for `check` only: `check 3 -k signup -x`.
     args, pytest_options = parser.parse_known_args(argv)
+    if pytest_options and args.command != "check":
+        parser.error(f"unrecognized arguments: {' '.join(pytest_options)}")
     args.pytest_options = pytest_options
-    if args.pytest_options and args.command != "check":
-        parser.error(f"unrecognized arguments: {' '.join(args.pytest_options)}")
+    return args
+
+
+def main(argv=None):
+    tolerate_unencodable_output()
+    args = parse(argv)
     handler = COMMANDS[args.command or "board"]
     try:
         return handler(args)
@@ -99,7 +104,8 @@ def main(argv=None):
 
 
 def lesson_of(args):
-    return course.find(args.lesson)
+    # A path as a shell completes it, on any system: .\lessons\01_signals_basics\ too.
+    return course.find(args.lesson.replace("\\", "/").removeprefix("./"))
 
 
 def check_options(pytest_options=(), browser=False):

@@ -52,7 +52,7 @@ def behaviour(test_name):
 def show_run(run):
     lesson = run.lesson
     heading = f"Lesson {lesson.number:02d} {mark('dot')} {lesson.title}"
-    console.print(f"\n[bold]{escape(heading)}[/]  [dim]{escape(lesson.concept)}[/]")
+    console.print(f"\n[bold]{escape(heading)}[/]\n[dim]{escape(lesson.concept)}[/]")
     if run.problem:
         console.print(Panel(escape(run.problem), title="The tests could not run", style="red"))
         return
@@ -187,4 +187,4 @@ def show_diff(diff):
         syntax = Syntax(diff, "diff", theme="ansi_dark", background_color="default", word_wrap=True)
         console.print(syntax)
     else:  # Piped or redirected: the plain unified diff, every line whole, for patch or a pager.
-        sys.stdout.write(diff)
+        console.file.write(diff)
