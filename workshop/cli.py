@@ -174,8 +174,8 @@ def check(args):
         return 1
     with console.status(f"Running lesson {lesson.number:02d}'s tests..."):
         run = check_run(lesson, args.pytest_options, args.browser)
-    show_run(run)
-    if run.ok and (waiting := first_not_passed(after=lesson)):
+    show_run(run, selected=bool(args.pytest_options))
+    if run.ok and not args.pytest_options and (waiting := first_not_passed(after=lesson)):
         console.print(f"Next: lesson {waiting.number:02d}, {waiting.title}.")
     return 0 if run.ok else 1
 

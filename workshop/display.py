@@ -49,7 +49,8 @@ def behaviour(test_name):
     return test_name.split("[")[0].removeprefix("test_").replace("_", " ")
 
 
-def show_run(run):
+def show_run(run, selected=False):
+    """A line per test, then what to fix first. `selected`: pytest options chose the tests."""
     lesson = run.lesson
     heading = f"Lesson {lesson.number:02d} {mark('dot')} {lesson.title}"
     console.print(f"\n[bold]{escape(heading)}[/]\n[dim]{escape(lesson.concept)}[/]")
@@ -65,6 +66,11 @@ def show_run(run):
     console.print(f"\n  {len(run.passed)}/{len(run.tests)} passed")
     if any(test["kind"] == "timeout" for test in run.tests):
         console.print("  [yellow]The run stopped at the test that looped; the rest did not run.[/]")
+    if run.ok and selected:
+        console.print(
+            f"\n[green]These pass; python -m workshop check {lesson.number} runs them all.[/]"
+        )
+        return
     if run.ok:
         console.print(f"\n[green bold]Lesson {lesson.number:02d} passes.[/]")
         return
