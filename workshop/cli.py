@@ -10,9 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from rich.prompt import Confirm
 
-from workshop import course, files, results, runner, starters, state
+from workshop import course, files, progress, starters, state
 from workshop.display import (
-    BoardRow,
     console,
     show_board,
     show_diff,
@@ -20,10 +19,6 @@ from workshop.display import (
     show_run,
     tolerate_unencodable_output,
 )
-
-# `check` leaves the browser tests out: they take seconds to start a browser. `--browser`, verify
-# and CI run them.
-WITHOUT_BROWSER = ("-m", "not browser")
 
 
 class Parser(argparse.ArgumentParser):
@@ -108,54 +103,10 @@ def lesson_of(args):
     return course.find(args.lesson.replace("\\", "/").removeprefix("./"))
 
 
-def check_options(pytest_options=(), browser=False):
-    """The pytest options of a check: the learner's own come last, so that they win."""
-    return [*(() if browser else WITHOUT_BROWSER), *pytest_options]
-
-
-def check_run(lesson, pytest_options=(), browser=False):
-    return runner.run_lesson(lesson, extra=check_options(pytest_options, browser))
-
-
-def recorded_run(lesson):
-    """The learner's last full check of the lesson, if nothing in it has changed since."""
-    record = results.load_progress(lesson)
-    if isinstance(record, dict) and record.get("fingerprint") == results.fingerprint(lesson):
-        return runner.Run.from_record(lesson, record)
-    return None
-
-
-def current_run(lesson):
-    """The recorded result if the lesson has not changed since; else a fresh check."""
-    return recorded_run(lesson) or check_run(lesson)
-
-
-def has_passed(lesson):
-    return (run := recorded_run(lesson)) is not None and run.ok
-
-
-def one_line(text, limit=160):
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    line = lines[-1] if lines else "the tests could not run"
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def board_row(lesson):
-    if reason := files.damage(lesson):
-        return BoardRow(lesson, "broken", reason=reason)
-    run = current_run(lesson)
-    if run.broken or run.problem:
-        return BoardRow(lesson, "broken", reason=one_line(run.broken or run.problem))
-    tests = f"{len(run.passed)}/{len(run.tests)}"
-    if run.ok:
-        return BoardRow(lesson, "passed", tests)
-    return BoardRow(lesson, "not started" if files.is_untouched(lesson) else "failing", tests)
-
-
 def board(args):
     lessons = course.lessons()
     with console.status("Checking your lessons..."), ThreadPoolExecutor(max_workers=2) as pool:
-        rows = list(pool.map(board_row, lessons))
+        rows = list(pool.map(progress.status_of, lessons))
     show_board(rows)
     return 0
 
@@ -173,21 +124,12 @@ def check(args):
     if cannot_check(lesson):
         return 1
     with console.status(f"Running lesson {lesson.number:02d}'s tests..."):
-        run = check_run(lesson, args.pytest_options, args.browser)
+        run = progress.check_run(lesson, args.pytest_options, args.browser)
     show_run(run, selected=bool(args.pytest_options))
-    if run.ok and not args.pytest_options and (waiting := first_not_passed(after=lesson)):
+    waiting = run.ok and not args.pytest_options and progress.first_not_passed(after=lesson)
+    if waiting:
         console.print(f"Next: lesson {waiting.number:02d}, {waiting.title}.")
     return 0 if run.ok else 1
-
-
-def first_not_passed(after=None):
-    """The first lesson not passed yet: after `after` if one is given, then from the start."""
-    lessons = course.lessons()
-    if after is not None:
-        lessons = [later for later in lessons if later.number > after.number] + [
-            earlier for earlier in lessons if earlier.number < after.number
-        ]
-    return next((lesson for lesson in lessons if not has_passed(lesson)), None)
 
 
 def hint(args):
@@ -252,7 +194,7 @@ def reset(args):
 
 def solution(args):
     lesson = lesson_of(args)
-    passes = not files.damage(lesson) and current_run(lesson).ok
+    passes = not files.damage(lesson) and progress.current_run(lesson).ok
     question = f"Lesson {lesson.number:02d} does not pass yet. Show the reference solution anyway?"
     if not passes and not confirmed(question, args):
         return 1
@@ -263,8 +205,9 @@ def solution(args):
 def watch(args):
     from workshop.watch import watch_lesson
 
-    lesson = lesson_of(args) if args.lesson else first_not_passed() or course.lessons()[-1]
-    return watch_lesson(lesson, lambda: check_run(lesson))
+    unfinished = progress.first_not_passed() or course.lessons()[-1]
+    lesson = lesson_of(args) if args.lesson else unfinished
+    return watch_lesson(lesson, lambda: progress.check_run(lesson))
 
 
 def verify(args):

@@ -7,7 +7,6 @@ without a terminal. The marks ✔ ✘ → · become + x -> - where the output ca
 
 import sys
 import textwrap
-from dataclasses import dataclass
 
 from rich.console import Console
 from rich.markup import escape
@@ -102,21 +101,13 @@ def is_learner_file(where):
     return bool(where) and "/test_" not in where and "conftest" not in where
 
 
-@dataclass(frozen=True)
-class BoardRow:
-    lesson: object  # course.Lesson
-    status: str  # "passed", "failing", "not started" or "broken"
-    tests: str = ""  # "7/12": tests passed of those run
-    reason: str | None = None  # why a broken lesson cannot be checked, in one line
-
-
 STATUS_MARK = {"passed": "pass", "failing": "fail", "broken": "fail", "not started": "dot"}
 STATUS_STYLE = {"passed": "green", "failing": "red", "broken": "red", "not started": ""}
 INDENT = "   "
 
 
 def board_lines(rows, width, marks=MARKS):
-    """The board as (text, style) lines, none longer than width (if a word allows it).
+    """The board of progress.LessonStatus rows as (text, style) lines, none longer than width.
 
     Two lines a lesson (its status, then its concept or why it is broken) and two for the
     next step: five lessons fit a 80x24 terminal with room to spare.

@@ -6,7 +6,8 @@ import pytest
 from rich.console import Console
 
 from workshop import course, display
-from workshop.display import ASCII_MARKS, MARKS, BoardRow, board_lines
+from workshop.display import ASCII_MARKS, MARKS, board_lines
+from workshop.progress import LessonStatus
 
 pytestmark = pytest.mark.reference
 
@@ -18,7 +19,7 @@ def rows(*statuses):
     """A board row per lesson, with the given statuses and then "not started"."""
     statuses = [*statuses, *["not started"] * (len(LESSONS) - len(statuses))]
     return [
-        BoardRow(lesson, status, "3/10", BROKEN if status == "broken" else None)
+        LessonStatus(lesson, status, "3/10", BROKEN if status == "broken" else None)
         for lesson, status in zip(LESSONS, statuses, strict=True)
     ]
 
