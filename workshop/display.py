@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
-from workshop import files
+from workshop import files, progress
 
 console = Console(highlight=False)
 
@@ -59,10 +59,14 @@ def show_run(run, selected=False):
     passed, failed, skipped = f"[green]{mark('pass')}[/]", f"[red]{mark('fail')}[/]", "[yellow]-[/]"
     for test in run.tests:
         marked = {"passed": passed, "skipped": skipped}.get(test["outcome"], failed)
-        console.print(f"  {marked} {escape(behaviour(test['name']))}")
+        skip_reason = test["outcome"] == "skipped" and test["message"]
+        why = f" [dim]({escape(skip_reason)})[/]" if skip_reason else ""
+        console.print(f"  {marked} {escape(behaviour(test['name']))}{why}")
     for error in run.collect_errors:
         console.print(f"  {failed} a test file loads: {escape(error['message'])}")
-    console.print(f"\n  {len(run.passed)}/{len(run.tests)} passed")
+    skipped_count = len(progress.skipped(run))
+    ending = f", {skipped_count} skipped" if skipped_count else ""
+    console.print(f"\n  {progress.tally(run)} passed{ending}")
     if any(test["kind"] == "timeout" for test in run.tests):
         console.print("  [yellow]The run stopped at the test that looped; the rest did not run.[/]")
     if run.ok and selected:

@@ -1,21 +1,20 @@
 """Where the learner is: each lesson's status, from its last recorded check or a fresh one.
 
-A check leaves the browser tests out (they take seconds to start a browser); `check --browser`,
-`verify` and CI run them.
+A check skips the browser tests (workshop/without_browser.py); `check --browser` runs them.
 """
 
 from dataclasses import dataclass
 
 from workshop import course, files, results, runner
 
-WITHOUT_BROWSER = ("-m", "not browser")
+WITHOUT_BROWSER = ("-p", "workshop.without_browser")
 
 
 @dataclass(frozen=True)
 class LessonStatus:
     lesson: course.Lesson
     status: str  # "passed", "failing", "not started" or "broken"
-    tests: str = ""  # "7/12": tests passed of those run
+    tests: str = ""  # "7/12": tests passed of those run (tally)
     reason: str | None = None  # why a broken lesson cannot be checked, in one line
 
 
@@ -52,6 +51,15 @@ def one_line(text, limit=160):
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+def skipped(run):
+    return [test for test in run.tests if test["outcome"] == "skipped"]
+
+
+def tally(run):
+    """ "12/14": tests passed of those that ran (skipped ones, like browser tests, left out)."""
+    return f"{len(run.passed)}/{len(run.tests) - len(skipped(run))}"
+
+
 def status_of(lesson):
     """The lesson's status for the board; checks it if it changed since it was last checked."""
     if reason := files.damage(lesson):
@@ -59,7 +67,7 @@ def status_of(lesson):
     run = current_run(lesson)
     if run.broken or run.problem:
         return LessonStatus(lesson, "broken", reason=one_line(run.broken or run.problem))
-    tests = f"{len(run.passed)}/{len(run.tests)}"
+    tests = tally(run)
     if run.ok:
         return LessonStatus(lesson, "passed", tests)
     return LessonStatus(lesson, "not started" if files.is_untouched(lesson) else "failing", tests)

@@ -18,7 +18,7 @@ def test_check_passes_unknown_options_to_pytest():
 
 
 def test_check_leaves_browser_tests_out_unless_asked():
-    assert progress.check_options([]) == ["-m", "not browser"]
+    assert progress.check_options([]) == ["-p", "workshop.without_browser"]
     assert progress.check_options(["-x"], browser=True) == ["-x"]
     assert cli.parse(["check", "5", "--browser"]).browser is True
 
