@@ -5,6 +5,7 @@ reference solution passes, and the starter fails, on assertions or TODOs only (n
 import error, a crash or a broken fixture). `--mutants` also runs the mutant catalogs.
 """
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from rich.markup import escape
@@ -13,6 +14,22 @@ from workshop import course, runner, starters
 from workshop.display import console
 
 FAIR_FAILURES = {"assertion", "todo"}
+TODO_NUMBER = re.compile(r"\bTODO (\d+)")
+
+
+def todo_numbers(lesson):
+    """The distinct numbers n of the `TODO n` marks in the files the learner edits."""
+    texts = (starters.current_text(path) or "" for path in lesson.files())
+    return sorted({int(number) for text in texts for number in TODO_NUMBER.findall(text)})
+
+
+def hint_problems(lesson):
+    """One hint per TODO, so that `hint N` walks through the steps and its last is the last."""
+    todos = todo_numbers(lesson)
+    if len(lesson.hints) == len(todos):
+        return []
+    listed = ", ".join(map(str, todos)) or "none"
+    return [f"lesson.toml has {len(lesson.hints)} hints for {len(todos)} TODOs ({listed})"]
 
 
 def layout_problems(lesson):
@@ -21,8 +38,7 @@ def layout_problems(lesson):
         problems.append("no README.md")
     if not (lesson.folder / f"test_{lesson.package}.py").is_file():
         problems.append(f"no test_{lesson.package}.py")
-    if len(lesson.hints) < 2:
-        problems.append("fewer than 2 hints in lesson.toml")
+    problems += hint_problems(lesson)
     shipped = {
         str(path.relative_to(lesson.solution_folder))
         for path in lesson.solution_folder.rglob("*")
