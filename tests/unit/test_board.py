@@ -114,3 +114,13 @@ def test_the_last_hint_says_it_is_the_last():
 
     assert display.hint_title(lesson, last).startswith(f"Hint {last} of {last} (the last)")
     assert "(the last)" not in display.hint_title(lesson, 1)
+
+
+def test_solution_on_a_terminal_wraps_long_lines_instead_of_cropping(monkeypatch):
+    output = io.StringIO()
+    terminal = Console(file=output, force_terminal=True, width=40, color_system=None)
+    monkeypatch.setattr(display, "console", terminal)
+
+    display.show_diff("--- a.py\n+++ b.py\n@@ -1 +1 @@\n+" + "word " * 20 + "END\n")
+
+    assert "END" in output.getvalue(), "the end of a long line must show, on a following line"
