@@ -18,11 +18,11 @@ def shown(path):
 
 
 def missing_files(lesson):
-    """Shipped files the lesson cannot be checked without (its code and its tests) that are gone."""
+    """Shipped files the lesson's check needs (all but its README) that are gone."""
     return [
         lesson.folder / name
         for name in starters.shipped(lesson)
-        if name.endswith(".py") and not (lesson.folder / name).is_file()
+        if not name.endswith(".md") and not (lesson.folder / name).is_file()
     ]
 
 
@@ -39,7 +39,8 @@ def damage(lesson):
     """One line on what keeps the lesson from being checked at all, or None."""
     if missing := missing_files(lesson):
         names = ", ".join(shown(path) for path in missing)
-        return f"missing {names}: python -m workshop reset {lesson.number} puts it back"
+        them = "it" if len(missing) == 1 else "them"
+        return f"missing {names}: python -m workshop reset {lesson.number} puts {them} back"
     if unreadable := not_utf8(lesson):
         return f"not UTF-8 ({shown(unreadable[0])}): save it as UTF-8 in your editor"
     return None
