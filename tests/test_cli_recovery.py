@@ -99,7 +99,9 @@ def test_piped_at_80_columns_the_board_lists_every_lesson_in_24_lines(run):
 def test_without_git_every_untouched_lesson_shows_as_not_started(run):
     result = run()
 
-    assert result.stdout.count("not started") == len(LESSONS), result.stdout
+    assert result.stdout.count("not started") == len(LESSONS), (
+        f"{result.stdout}\n(Is workshop/starters.json up to date? python -m workshop.starters)"
+    )
     assert "Start with lesson 01" in result.stdout
 
 
