@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from rich.prompt import Confirm
 
-from workshop import course, files, progress, starters, state
+from workshop import course, files, starters, state, status
 from workshop.display import (
     console,
     show_board,
@@ -106,7 +106,7 @@ def lesson_of(args):
 def board(args):
     lessons = course.lessons()
     with console.status("Checking your lessons..."), ThreadPoolExecutor(max_workers=2) as pool:
-        rows = list(pool.map(progress.status_of, lessons))
+        rows = list(pool.map(status.status_of, lessons))
     show_board(rows)
     return 0
 
@@ -124,9 +124,9 @@ def check(args):
     if cannot_check(lesson):
         return 1
     with console.status(f"Running lesson {lesson.number:02d}'s tests..."):
-        run = progress.check_run(lesson, args.pytest_options, args.browser)
+        run = status.check_run(lesson, args.pytest_options, args.browser)
     show_run(run, selected=bool(args.pytest_options))
-    waiting = run.ok and not args.pytest_options and progress.first_not_passed(after=lesson)
+    waiting = run.ok and not args.pytest_options and status.first_not_passed(after=lesson)
     if waiting:
         console.print(f"Next: lesson {waiting.number:02d}, {waiting.title}.")
     return 0 if run.ok else 1
@@ -194,7 +194,7 @@ def reset(args):
 
 def solution(args):
     lesson = lesson_of(args)
-    passes = not files.damage(lesson) and progress.current_run(lesson).ok
+    passes = not files.damage(lesson) and status.current_run(lesson).ok
     question = f"Lesson {lesson.number:02d} does not pass yet. Show the reference solution anyway?"
     if not passes and not confirmed(question, args):
         return 1
@@ -205,9 +205,9 @@ def solution(args):
 def watch(args):
     from workshop.watch import watch_lesson
 
-    unfinished = progress.first_not_passed() or course.lessons()[-1]
+    unfinished = status.first_not_passed() or course.lessons()[-1]
     lesson = lesson_of(args) if args.lesson else unfinished
-    return watch_lesson(lesson, lambda: progress.check_run(lesson))
+    return watch_lesson(lesson, lambda: status.check_run(lesson))
 
 
 def verify(args):

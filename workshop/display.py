@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
 
-from workshop import files, progress
+from workshop import files, status
 
 console = Console(highlight=False)
 
@@ -64,9 +64,9 @@ def show_run(run, selected=False):
         console.print(f"  {marked} {escape(behaviour(test['name']))}{why}")
     for error in run.collect_errors:
         console.print(f"  {failed} a test file loads: {escape(error['message'])}")
-    skipped_count = len(progress.skipped(run))
+    skipped_count = len(status.skipped(run))
     ending = f", {skipped_count} skipped" if skipped_count else ""
-    console.print(f"\n  {progress.tally(run)} passed{ending}")
+    console.print(f"\n  {status.tally(run)} passed{ending}")
     if any(test["kind"] == "timeout" for test in run.tests):
         console.print("  [yellow]The run stopped at the test that looped; the rest did not run.[/]")
     if run.ok and selected:
@@ -111,7 +111,7 @@ INDENT = "   "
 
 
 def board_lines(rows, width, marks=MARKS):
-    """The board of progress.LessonStatus rows as (text, style) lines, none longer than width.
+    """The board of status.LessonStatus rows as (text, style) lines, none longer than width.
 
     Two lines a lesson (its status, then its concept or why it is broken) and two for the
     next step: five lessons fit a 80x24 terminal with room to spare.
@@ -125,9 +125,9 @@ def board_lines(rows, width, marks=MARKS):
         lines.extend((piece, style) for piece in pieces)
 
     for row in rows:
-        status = f"{marks[STATUS_MARK[row.status]]} {row.status}"
+        marked = f"{marks[STATUS_MARK[row.status]]} {row.status}"
         title = f"{row.lesson.number:02d} {row.lesson.title:<{title_width}}"
-        wrapped(f"{title}  {status:<14} {row.tests:>5}".rstrip(), STATUS_STYLE[row.status])
+        wrapped(f"{title}  {marked:<14} {row.tests:>5}".rstrip(), STATUS_STYLE[row.status])
         if row.reason:
             wrapped(INDENT + row.reason, "red")
         else:

@@ -7,7 +7,7 @@ from rich.console import Console
 
 from workshop import course, display
 from workshop.display import ASCII_MARKS, MARKS, board_lines
-from workshop.progress import LessonStatus
+from workshop.status import LessonStatus
 
 pytestmark = pytest.mark.reference
 

@@ -5,7 +5,7 @@ import io
 import pytest
 from rich.console import Console
 
-from workshop import cli, display, progress
+from workshop import cli, display, status
 
 pytestmark = pytest.mark.reference
 
@@ -18,13 +18,13 @@ def test_check_passes_unknown_options_to_pytest():
 
 
 def test_check_leaves_browser_tests_out_unless_asked():
-    assert progress.check_options([]) == ["-p", "workshop.without_browser"]
-    assert progress.check_options(["-x"], browser=True) == ["-x"]
+    assert status.check_options([]) == ["-p", "workshop.without_browser"]
+    assert status.check_options(["-x"], browser=True) == ["-x"]
     assert cli.parse(["check", "5", "--browser"]).browser is True
 
 
 def test_the_learners_own_marker_expression_comes_last_so_it_wins():
-    assert progress.check_options(["-m", "browser"])[-2:] == ["-m", "browser"]
+    assert status.check_options(["-m", "browser"])[-2:] == ["-m", "browser"]
 
 
 def test_other_commands_reject_options_they_do_not_know(monkeypatch):
@@ -63,6 +63,6 @@ def test_a_closed_stdin_cannot_answer(monkeypatch):
 
 
 def test_a_long_reason_is_cut_to_one_line():
-    reason = progress.one_line("Traceback...\n  File x\nValueError: " + "x" * 300)
+    reason = status.one_line("Traceback...\n  File x\nValueError: " + "x" * 300)
 
     assert "\n" not in reason and len(reason) <= 160 and reason.startswith("ValueError")

@@ -1,4 +1,4 @@
-"""Where the learner is: each lesson's status, from its last recorded check or a fresh one.
+"""Each lesson's status for the board: from its last recorded check, or a fresh one.
 
 A check skips the browser tests (workshop/without_browser.py); `check --browser` runs them.
 """
