@@ -105,6 +105,19 @@ def test_without_git_every_untouched_lesson_shows_as_not_started(run):
     assert "Start with lesson 01" in result.stdout
 
 
+def test_without_git_an_edited_lesson_shows_as_failing_and_the_others_not_started(
+    run, edit, workshop
+):
+    receivers = "lessons/01_signals_basics/receivers.py"
+    edit(receivers, (workshop / receivers).read_text() + "\n# my work in progress\n")
+
+    result = run()
+
+    [lesson_01] = [line for line in result.stdout.splitlines() if line.startswith("01 ")]
+    assert "failing" in lesson_01, result.stdout
+    assert result.stdout.count("not started") == len(LESSONS) - 1, result.stdout
+
+
 def test_without_git_reset_puts_the_starter_back_and_keeps_the_learners_version(
     run, edit, workshop
 ):
