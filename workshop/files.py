@@ -1,54 +1,66 @@
-"""The learner's files, the starters they began from, and the reference solutions."""
+"""The learner's lesson files: compared with the starters, put back, diffed with the reference."""
 
 import difflib
 import re
-import shutil
-import subprocess
 from datetime import datetime
 
-from workshop import course
+from workshop import course, starters
 
 BACKUP_DIR = course.ROOT / ".workshop" / "backups"
 
-# The starter is the file as the workshop shipped it: as cloned (origin), else as committed.
-STARTER_REVISIONS = ("origin/HEAD", "HEAD")
+
+def shown(path):
+    """A path as the learner sees it in messages: relative to the workshop, with slashes."""
+    try:
+        return path.relative_to(course.ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
-class NoStarter(RuntimeError):
-    """The starter version of a file cannot be found (no git, or the file is not in it)."""
+def missing_files(lesson):
+    """Shipped files the lesson's check needs (all but its README) that are gone."""
+    return [
+        lesson.folder / name
+        for name in starters.shipped(lesson)
+        if not name.endswith(".md") and not (lesson.folder / name).is_file()
+    ]
 
 
-def starter_text(lesson, name):
-    """The starter version of one of the lesson's edited files, from git."""
-    path = f"lessons/{lesson.slug}/{name}"
-    for revision in STARTER_REVISIONS:
-        try:
-            shown = subprocess.run(
-                ["git", "show", f"{revision}:{path}"],
-                cwd=course.ROOT,
-                capture_output=True,
-                text=True,
-                timeout=10,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            break
-        if shown.returncode == 0:
-            return shown.stdout
-    raise NoStarter(
-        f"Cannot find the starter of {path}: reset needs the workshop's git clone "
-        "(git clone, not a downloaded archive)."
-    )
+def not_utf8(lesson):
+    """The lesson's Python files that Python cannot read, because they are not UTF-8."""
+    return [
+        path
+        for path in sorted(lesson.folder.rglob("*.py"))
+        if path.is_file() and starters.current_text(path) is None
+    ]
+
+
+def damage(lesson):
+    """One line on what keeps the lesson from being checked at all, or None."""
+    if missing := missing_files(lesson):
+        names = ", ".join(shown(path) for path in missing)
+        them = "it" if len(missing) == 1 else "them"
+        return f"missing {names}: python -m workshop reset {lesson.number} puts {them} back"
+    if unreadable := not_utf8(lesson):
+        return f"not UTF-8 ({shown(unreadable[0])}): save it as UTF-8 in your editor"
+    return None
+
+
+def changed_files(lesson):
+    """What reset puts back: edited files that differ from the starter, and any missing file."""
+    changed = []
+    for name, text in starters.shipped(lesson).items():
+        path = lesson.folder / name
+        if not path.is_file() or (name in lesson.edit and starters.current_text(path) != text):
+            changed.append(name)
+    return changed
 
 
 def is_untouched(lesson):
-    """True while every edited file is exactly its starter; None if git cannot tell."""
-    try:
-        return all(
-            path.read_text(encoding="utf-8") == starter_text(lesson, path.name)
-            for path in lesson.files()
-        )
-    except (NoStarter, OSError):
+    """True while every file the learner edits is exactly as shipped; None if unknown."""
+    if not starters.shipped(lesson):
         return None
+    return not any(name in lesson.edit for name in changed_files(lesson))
 
 
 def todo_location(lesson, message):
@@ -56,30 +68,32 @@ def todo_location(lesson, message):
     named = re.search(r"TODO (\d+)", message or "")
     wanted = f"TODO {named[1]}:" if named else "TODO"
     for path in lesson.files():
-        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        lines = (starters.current_text(path) or "").splitlines()
         for number, line in enumerate(lines, start=1):
             if wanted in line:
-                return f"{path.relative_to(course.ROOT)}:{number}"
+                return f"{shown(path)}:{number}"
     return None
 
 
-def back_up(lesson):
-    """Copy the learner's edited files aside and return the folder they went to."""
-    folder = BACKUP_DIR / f"{lesson.slug}-{datetime.now():%Y%m%d-%H%M%S}"
-    folder.mkdir(parents=True)
-    for path in lesson.files():
-        if path.is_file():
-            shutil.copy2(path, folder / path.name)
-    return folder
-
-
 def reset(lesson):
-    """Put the starter files back, keeping a backup of the learner's. Returns the backup."""
-    starters = {name: starter_text(lesson, name) for name in lesson.edit}  # Fail before writing.
-    backup = back_up(lesson)
-    for name, text in starters.items():
-        (lesson.folder / name).write_text(text, encoding="utf-8")
-    return backup
+    """Put back the shipped version of each changed file; return (names, backup folder or None).
+
+    The learner's versions of the files it replaces go to .workshop/backups/ first. A lesson
+    with nothing to put back is left alone: no backup.
+    """
+    names = changed_files(lesson)
+    backup = None
+    kept = [name for name in names if (lesson.folder / name).is_file()]
+    if kept:
+        backup = BACKUP_DIR / f"{lesson.slug}-{datetime.now():%Y%m%d-%H%M%S-%f}"
+        for name in kept:
+            (backup / name).parent.mkdir(parents=True, exist_ok=True)
+            (backup / name).write_bytes((lesson.folder / name).read_bytes())
+    shipped = starters.shipped(lesson)
+    for name in names:
+        (lesson.folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (lesson.folder / name).write_text(shipped[name], encoding="utf-8")
+    return names, backup
 
 
 def solution_diff(lesson):
@@ -88,10 +102,10 @@ def solution_diff(lesson):
     for mine, reference in zip(lesson.files("mine"), lesson.files("solutions"), strict=True):
         chunks.extend(
             difflib.unified_diff(
-                mine.read_text(encoding="utf-8").splitlines(keepends=True),
-                reference.read_text(encoding="utf-8").splitlines(keepends=True),
-                fromfile=str(mine.relative_to(course.ROOT)),
-                tofile=str(reference.relative_to(course.ROOT)),
+                (starters.current_text(mine) or "").splitlines(keepends=True),
+                (starters.current_text(reference) or "").splitlines(keepends=True),
+                fromfile=shown(mine),
+                tofile=shown(reference),
             )
         )
     return "".join(chunks)

@@ -1,4 +1,8 @@
-"""What the CLI remembers between calls: how many hints of each lesson were shown."""
+"""What the CLI remembers between calls: how many hints of each lesson the learner has seen.
+
+The file is .workshop/state.json. Anything in it of the wrong shape (hand-edited, truncated,
+from another version) is ignored and rebuilt: forgetting a hint count costs the learner nothing.
+"""
 
 import json
 
@@ -8,22 +12,39 @@ STATE_FILE = course.ROOT / ".workshop" / "state.json"
 
 
 def load():
+    """{"hints_shown": {lesson slug: count}}, keeping only the counts that make sense."""
     try:
-        return json.loads(STATE_FILE.read_text(encoding="utf-8"))
+        data = json.loads(STATE_FILE.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        data = {}
+    shown = data.get("hints_shown") if isinstance(data, dict) else None
+    if not isinstance(shown, dict):
+        shown = {}
+    counts = {
+        slug: count
+        for slug, count in shown.items()
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0
+    }
+    return {"hints_shown": counts}
 
 
 def save(state):
-    STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
-    STATE_FILE.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    try:
+        STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        STATE_FILE.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    except OSError:
+        pass  # A read-only copy of the workshop: the hints still show, they are just not counted.
+
+
+def hints_seen(lesson):
+    """How many of the lesson's hints the learner has seen."""
+    return min(load()["hints_shown"].get(lesson.slug, 0), len(lesson.hints))
 
 
 def next_hint(lesson):
-    """The next hint's number (1-based) and text; the last one again once all were shown."""
+    """The number (1-based) of the hint to show now, counted as seen; the last one stays last."""
     state = load()
-    shown = state.setdefault("hints_shown", {}).get(lesson.slug, 0)
-    number = min(shown + 1, len(lesson.hints))
+    number = min(state["hints_shown"].get(lesson.slug, 0) + 1, len(lesson.hints))
     state["hints_shown"][lesson.slug] = number
     save(state)
-    return number, lesson.hints[number - 1]
+    return number

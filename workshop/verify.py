@@ -1,17 +1,35 @@
 """`python -m workshop verify`: the promises every lesson keeps, checked by running them.
 
-For each lesson: its files are in place, every reference solution passes, and the starter
-fails, on assertions or TODOs only (never on an import error, a crash or a broken fixture).
+For each lesson: its files are in place and recorded as shipped (workshop/starters.json), every
+reference solution passes, and the starter fails, on assertions or TODOs only (never on an
+import error, a crash or a broken fixture). `--mutants` also runs the mutant catalogs.
 """
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from rich.markup import escape
 
-from workshop import course, runner
+from workshop import course, runner, starters
 from workshop.display import console
 
 FAIR_FAILURES = {"assertion", "todo"}
+TODO_NUMBER = re.compile(r"\bTODO (\d+)")
+
+
+def todo_numbers(lesson):
+    """The distinct numbers n of the `TODO n` marks in the files the learner edits."""
+    texts = (starters.current_text(path) or "" for path in lesson.files())
+    return sorted({int(number) for text in texts for number in TODO_NUMBER.findall(text)})
+
+
+def hint_problems(lesson):
+    """One hint per TODO, so that `hint N` walks through the steps and its last is the last."""
+    todos = todo_numbers(lesson)
+    if len(lesson.hints) == len(todos):
+        return []
+    listed = ", ".join(map(str, todos)) or "none"
+    return [f"lesson.toml has {len(lesson.hints)} hints for {len(todos)} TODOs ({listed})"]
 
 
 def layout_problems(lesson):
@@ -20,8 +38,7 @@ def layout_problems(lesson):
         problems.append("no README.md")
     if not (lesson.folder / f"test_{lesson.package}.py").is_file():
         problems.append(f"no test_{lesson.package}.py")
-    if len(lesson.hints) < 2:
-        problems.append("fewer than 2 hints in lesson.toml")
+    problems += hint_problems(lesson)
     shipped = {
         str(path.relative_to(lesson.solution_folder))
         for path in lesson.solution_folder.rglob("*")
@@ -29,6 +46,11 @@ def layout_problems(lesson):
     }
     if shipped != set(lesson.edit):
         problems.append(f"solutions/{lesson.slug} holds {sorted(shipped)}, not {list(lesson.edit)}")
+    if changed := starters.differences(lesson):
+        problems.append(
+            f"workshop/starters.json does not hold {', '.join(changed)} as in lessons/: "
+            f"run {starters.RECORD_COMMAND}"
+        )
     for path in lesson.files():
         if not path.is_file():
             problems.append(f"missing {path.name}")

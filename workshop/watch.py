@@ -2,7 +2,6 @@
 
 import time
 
-from workshop import runner
 from workshop.display import console, show_run
 
 POLL_SECONDS = 0.5  # Polling needs no extra package and is instant enough for a human.
@@ -15,7 +14,8 @@ def snapshot(lesson):
     }
 
 
-def watch_lesson(lesson):
+def watch_lesson(lesson, check):
+    """Show `check()`'s run of the lesson now and after every save; Ctrl-C stops."""
     seen = None
     try:
         while True:
@@ -23,10 +23,10 @@ def watch_lesson(lesson):
             if current != seen:
                 seen = current
                 console.clear()
-                with console.status(f"Running lesson {lesson.number:02d}'s tests…"):
-                    run = runner.run_lesson(lesson)
+                with console.status(f"Running lesson {lesson.number:02d}'s tests..."):
+                    run = check()
                 show_run(run)
-                console.print(f"\n[dim]Watching lessons/{lesson.slug}/ · Ctrl-C to stop[/]")
+                console.print(f"\n[dim]Watching lessons/{lesson.slug}/ (Ctrl-C to stop)[/]")
             time.sleep(POLL_SECONDS)
     except KeyboardInterrupt:
         console.print("\nStopped watching.")
