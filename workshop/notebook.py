@@ -21,9 +21,13 @@ def setup(lesson, target="solutions"):
     # calls "from async code". A notebook runs one cell at a time, so that is safe here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+    import altair
     import django
     from django.core.management import call_command
 
+    # Charts go to the notebook as Vega-Lite data, which JupyterLab and VS Code draw
+    # themselves: offline, with no script fetched from the web.
+    altair.renderers.enable("mimetype")
     django.setup()
     call_command("migrate", verbosity=0)
     code = "your code" if target == "mine" else "the reference solution"
