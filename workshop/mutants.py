@@ -30,7 +30,10 @@ MIN_MUTANTS, MIN_ALTERNATIVES, MIN_NAMED = 25, 6, 0.9
 # What a lesson's tests need from the repository; the rest (git, node_modules, notebooks) stays.
 NEEDED = ("conftest.py", "pyproject.toml", "manage.py", "shop", "workshop", "lessons", "solutions")
 LEFT_OUT = shutil.ignore_patterns("__pycache__", ".workshop", "db.sqlite3*")
-PYTEST_OPTIONS = ("-m", "not browser")  # as `workshop check`: a browser adds seconds per case
+# As `workshop check` runs a lesson: browser tests skipped (they add seconds a case).
+CHECK_OPTIONS = ("-p", "workshop.without_browser")
+# A mutant is judged by its first failure: the tests after it need not run.
+FIRST_FAILURE_ONLY = ("-x",)
 
 
 class CatalogError(ValueError):
@@ -158,8 +161,9 @@ def run_case(case):
             root = prepare(case, scratch)
         except CatalogError as error:
             return Outcome(case, passed=False, message=f"catalog error: {error}")
+        options = CHECK_OPTIONS + (FIRST_FAILURE_ONLY if case.kind == "mutant" else ())
         run = runner.run_lesson(
-            case.lesson, "mine", record_progress=False, root=root, extra=PYTEST_OPTIONS
+            case.lesson, "mine", record_progress=False, root=root, extra=options
         )
     return Outcome(case, passed=run.ok, message=first_message(run))
 
