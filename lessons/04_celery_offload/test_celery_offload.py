@@ -594,25 +594,27 @@ def test_the_report_is_sent_with_no_transaction_open(
 def test_a_report_claimed_by_a_live_run_is_retried_not_dropped(
     celery_worker, quick_retries, customer, mug, queued_reports, mailoutbox
 ):
-    # Another run claimed the report a moment ago and is sending it. When this run retries,
-    # that one fails, and lets go of its claim: the retry then sends the report.
+    # Another run claimed the report half a minute ago and is still sending it (a slow mail
+    # server: 10 s per exchange). When this run retries, that one fails, and lets go of its
+    # claim: the retry then sends the report.
     def other_run_lets_go(**kwargs):
         Order.objects.update(report_claimed_at=None)
 
     with runs_of_the_report_task() as runs, connected(task_retry, other_run_lets_go):
-        order = place_order(customer, mug, claimed_at=timezone.now())
+        order = place_order(customer, mug, claimed_at=timezone.now() - timedelta(seconds=30))
         queued_reports.wait()
 
     emails, outcomes = len(mailoutbox), queued_reports.outcomes()
     assert (len(runs), emails) == (2, 1), (
-        f"The report of order #{order.pk} was claimed a moment ago by another run, which may "
-        "be sending it right now: this run should send nothing and retry later, in case that "
-        f"run dies; the retry, the claim gone, sends it. The task ran {len(runs)} times, sent "
-        f"{emails} emails and ended {outcomes}. "
+        f"The report of order #{order.pk} was claimed half a minute ago by another run, which "
+        "may be sending it right now: this run should send nothing and retry later, in case "
+        f"that run dies; the retry, the claim gone, sends it. The task ran {len(runs)} times, "
+        f"sent {emails} emails and ended {outcomes}. "
         + (
             "It sent at once, beside the other run: two emails. Claim the report with one "
             "conditional UPDATE (report_sent_at and report_claimed_at empty, or the claim "
-            "older than the lease), and send only when it updated the row (TODO 4)."
+            "older than the lease), and send only when it updated the row. A lease shorter "
+            "than a slow send (minutes: CLAIM_LEASE) also lets two runs send (TODO 4)."
             if len(runs) == 1 and emails
             else "It returned without retrying: if the other run dies, the report is never "
             "sent. When the claim is taken and report_sent_at is empty, raise "
