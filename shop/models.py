@@ -25,6 +25,10 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Set once, when the order's report email has gone out, so a repeated task sends nothing.
     report_sent_at = models.DateTimeField(null=True, blank=True)
+    # A lease on sending the report: set when a run of the report task takes it, cleared once
+    # the report is out or its send failed. A claim older than the lease belongs to a run that
+    # died, and another run may take it over. No lock is held while the mail server talks.
+    report_claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

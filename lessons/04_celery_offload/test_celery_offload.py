@@ -7,10 +7,12 @@ connection of its own and sees only what is committed, so these tests commit for
 """
 
 import logging
+import re
 import socket
 import threading
 import time
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from smtplib import SMTPException
 from unittest import mock
 
@@ -19,7 +21,8 @@ from celery.exceptions import TimeoutError as ResultTimeout
 from celery.signals import task_prerun, task_retry
 from celery.worker import state as worker_state
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.db.backends.utils import CursorWrapper
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import EncodeError
@@ -87,14 +90,19 @@ def closed_port():
         return probe.getsockname()[1]
 
 
-def place_order(owner, *products):
-    """Place an order as the shop's order page does: the order and its lines, in one commit."""
+def place_order(owner, *products, claimed_at=None):
+    """Place an order as the shop's order page does: the order and its lines, in one commit.
+
+    `claimed_at`: the report is claimed already, then, as another run of the task claims it.
+    """
     with queuing_the_report(), transaction.atomic():
         order = Order.objects.create(owner=owner)
         OrderLine.objects.bulk_create(
             OrderLine(order=order, product=product, unit_price=product.price)
             for product in products
         )
+        if claimed_at is not None:
+            Order.objects.filter(pk=order.pk).update(report_claimed_at=claimed_at)
     return order
 
 
@@ -273,8 +281,8 @@ def test_a_sent_report_is_announced_with_order_report_sent_after_the_commit(
     )
     assert in_a_transaction == [False], (
         "order_report_sent was sent inside the task's transaction, before it committed: a "
-        "receiver that reads the order then sees data that may still roll back. Send it after "
-        "the `with transaction.atomic()` block (TODO 4)."
+        "receiver that reads the order then sees data that may still roll back. Send it once "
+        "report_sent_at is recorded and committed, outside any transaction.atomic() (TODO 4)."
     )
 
 
@@ -365,9 +373,13 @@ def test_a_refused_report_is_retried_until_the_mail_server_takes_it(
             "silence it (fail_silently=True) or catch it: let it raise (TODO 3)."
             if attempts == 1 and len(runs) == 1 and outcomes == [("SUCCESS", None)]
             else "The order was marked sent (report_sent_at) although the mail server refused "
-            "the report, so the retry found nothing to do: set report_sent_at after the send, "
-            "in the same transaction (TODO 4)."
+            "the report, so the retry found nothing to do: set report_sent_at after the send "
+            "(TODO 4)."
             if attempts == 1 and order.report_sent_at is not None
+            else "The refused send left the order claimed (report_claimed_at), so each retry "
+            "found it taken and sent nothing: when the send fails, clear the claim, then let "
+            "the error go on (TODO 4)."
+            if attempts == 1 and order.report_claimed_at is not None
             else "The task gave up at the first refusal (smtplib.SMTPDataError, an "
             "SMTPException): retry on it with autoretry_for (TODO 3)."
             if attempts == 1
@@ -502,7 +514,7 @@ def test_a_refused_report_is_announced_once_it_is_delivered(
 
 
 def test_running_the_report_task_twice_sends_one_email(
-    celery_worker, customer, mug, queued_reports, mailoutbox
+    celery_worker, quick_retries, customer, mug, queued_reports, mailoutbox
 ):
     order = place_order(customer, mug)
     send_order_report.delay(order.pk)  # The same task again, as a redelivery would run it.
@@ -522,7 +534,7 @@ def test_running_the_report_task_twice_sends_one_email(
 
 
 def test_running_the_report_task_twice_announces_the_report_once(
-    celery_worker, customer, mug, queued_reports
+    celery_worker, quick_retries, customer, mug, queued_reports
 ):
     with received(order_report_sent) as calls:
         order = place_order(customer, mug)
@@ -544,8 +556,163 @@ def test_the_order_records_when_its_report_was_sent(celery_worker, customer, mug
     order.refresh_from_db()
     assert order.report_sent_at is not None and order.report_sent_at >= before, (
         f"Once its report is sent, order #{order.pk} should have report_sent_at set to the "
-        f"time of sending; it is {order.report_sent_at}. Set it and save it in the same "
-        "transaction as the locked read (TODO 4)." + nothing_queued(queued_reports)
+        f"time of sending; it is {order.report_sent_at}. Set it once the email is out "
+        "(TODO 4)." + nothing_queued(queued_reports)
+    )
+
+
+def test_the_report_is_sent_with_no_transaction_open(
+    celery_worker, customer, mug, queued_reports, mailoutbox
+):
+    in_a_transaction = []
+    send_messages = EmailBackend.send_messages
+
+    def note_transaction(backend, messages):
+        # The worker's own connection: is a transaction open while the mail server talks?
+        in_a_transaction.append(connection.in_atomic_block or not connection.get_autocommit())
+        return send_messages(backend, messages)
+
+    with mock.patch.object(EmailBackend, "send_messages", note_transaction):
+        place_order(customer, mug)
+        queued_reports.wait()
+
+    assert in_a_transaction == [False], (
+        "The report should be sent with no database transaction open; "
+        + (
+            "it was sent inside one (transaction.atomic(), with select_for_update()?). The "
+            "transaction holds the order's row lock (on SQLite, the whole database's write "
+            "lock) and a database connection for as long as the mail server takes, 10 s per "
+            "exchange when it is slow. Claim the order with one UPDATE, send, then record "
+            "report_sent_at, each on its own (TODO 4)."
+            if any(in_a_transaction)
+            else f"{len(in_a_transaction)} emails were sent. Send the report (TODO 2)."
+        )
+        + nothing_queued(queued_reports)
+    )
+
+
+def test_a_report_claimed_by_a_live_run_is_retried_not_dropped(
+    celery_worker, quick_retries, customer, mug, queued_reports, mailoutbox
+):
+    # Another run claimed the report half a minute ago and is still sending it (a slow mail
+    # server: 10 s per exchange). When this run retries, that one fails, and lets go of its
+    # claim: the retry then sends the report.
+    def other_run_lets_go(**kwargs):
+        Order.objects.update(report_claimed_at=None)
+
+    with runs_of_the_report_task() as runs, connected(task_retry, other_run_lets_go):
+        order = place_order(customer, mug, claimed_at=timezone.now() - timedelta(seconds=30))
+        queued_reports.wait()
+
+    emails, outcomes = len(mailoutbox), queued_reports.outcomes()
+    assert (len(runs), emails) == (2, 1), (
+        f"The report of order #{order.pk} was claimed half a minute ago by another run, which "
+        "may be sending it right now: this run should send nothing and retry later, in case "
+        f"that run dies; the retry, the claim gone, sends it. The task ran {len(runs)} times, "
+        f"sent {emails} emails and ended {outcomes}. "
+        + (
+            "It sent at once, beside the other run: two emails. Claim the report with one "
+            "conditional UPDATE (report_sent_at and report_claimed_at empty, or the claim "
+            "older than the lease), and send only when it updated the row. A lease shorter "
+            "than a slow send (minutes: CLAIM_LEASE) also lets two runs send (TODO 4)."
+            if len(runs) == 1 and emails
+            else "It returned without retrying: if the other run dies, the report is never "
+            "sent. When the claim is taken and report_sent_at is empty, raise "
+            "self.retry(countdown=...) (bind=True), a lease later (TODO 4)."
+            if len(runs) == 1
+            else ""
+        )
+        + nothing_queued(queued_reports)
+    )
+
+
+def test_a_claim_older_than_the_lease_is_taken_over(
+    celery_worker, quick_retries, customer, mug, queued_reports, mailoutbox
+):
+    # A run claimed the report a day ago, and died: no send takes that long.
+    order = place_order(customer, mug, claimed_at=timezone.now() - timedelta(days=1))
+    queued_reports.wait()
+
+    emails, outcomes = len(mailoutbox), queued_reports.outcomes()
+    order.refresh_from_db()
+    assert emails == 1 and order.report_sent_at is not None, (
+        f"The report of order #{order.pk} was claimed a day ago by a run that died: its claim "
+        f"is long expired, and this run should take it over and send; it sent {emails} emails "
+        f"(report_sent_at: {order.report_sent_at}) and ended {outcomes}. A claim is a lease: "
+        "claim also when report_claimed_at is older than the lease "
+        "(Q(report_claimed_at__lt=now - lease)), or a dead run's report is never sent (TODO 4)."
+        + nothing_queued(queued_reports)
+    )
+
+
+def test_a_run_that_another_claimed_between_its_read_and_its_write_sends_nothing(
+    celery_worker, quick_retries, customer, mug, queued_reports, mailoutbox
+):
+    # Right after the task first reads the order, another run claims it, if it can, as a run
+    # in another worker would: then this run must not send while that claim stands.
+    worker_thread, other_run = [], {"claimed": False, "let_go": False}
+    execute = CursorWrapper.execute
+
+    def other_run_claims(order_id):
+        try:
+            claimed = Order.objects.filter(
+                pk=order_id, report_sent_at__isnull=True, report_claimed_at__isnull=True
+            ).update(report_claimed_at=timezone.now())
+            other_run["claimed"] = bool(claimed)
+        except Exception:  # SQLite: this run's transaction locks the table; no race then.
+            pass
+        finally:
+            connections.close_all()
+
+    def execute_then_race(cursor, sql, params=None):
+        # The worker's next statement after its first read of the order: the other run's
+        # claim goes in right before it.
+        if worker_thread[:1] == [threading.current_thread()] and worker_thread[1:] == ["read"]:
+            worker_thread.append("raced")
+            racer = threading.Thread(target=other_run_claims, args=[order.pk])
+            racer.start()
+            racer.join(timeout=1)
+        reads_the_order = re.match(r'\s*SELECT .* FROM "shop_order"(\s|$)', sql, re.S)
+        if reads_the_order and worker_thread == [threading.current_thread()]:
+            worker_thread.append("read")
+        return execute(cursor, sql, params)
+
+    def note_worker(sender, **kwargs):
+        if not worker_thread:
+            worker_thread.append(threading.current_thread())
+
+    def other_run_lets_go(**kwargs):
+        other_run["let_go"] = True
+        Order.objects.update(report_claimed_at=None)
+
+    sent_while_claimed = []
+    send_messages = EmailBackend.send_messages
+
+    def note_claim(backend, messages):
+        sent_while_claimed.append(other_run["claimed"] and not other_run["let_go"])
+        return send_messages(backend, messages)
+
+    with (
+        connected(task_prerun, note_worker),
+        connected(task_retry, other_run_lets_go),
+        mock.patch.object(CursorWrapper, "execute", execute_then_race),
+        mock.patch.object(EmailBackend, "send_messages", note_claim),
+    ):
+        order = place_order(customer, mug)
+        queued_reports.wait()
+
+    assert not any(sent_while_claimed) and len(mailoutbox) == 1, (
+        f"Between this run's read of order #{order.pk} and its claim, another run claimed the "
+        "report. This run should have found it claimed, and retried; "
+        + (
+            "it sent the report anyway, beside the other run: two emails. A read, then a "
+            "write, leaves that gap: claim with ONE conditional UPDATE "
+            "(Order.objects.filter(<not sent, not claimed or claim expired>, pk=order_id)"
+            ".update(report_claimed_at=now)) and send only if it updated the row (TODO 4)."
+            if any(sent_while_claimed)
+            else f"it sent {len(mailoutbox)} emails, ending {queued_reports.outcomes()}."
+        )
+        + nothing_queued(queued_reports)
     )
 
 

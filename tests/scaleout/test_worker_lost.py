@@ -1,5 +1,9 @@
 """A task survives the death of the worker process that runs it (acks_late and
-reject_on_worker_lost): the broker hands it to the other worker, which completes it."""
+reject_on_worker_lost): the broker hands it to the other worker, which completes it.
+
+The killed run had claimed the report (lesson 04): the other worker finds the claim, retries a
+lease later (shortened here: short_report_lease_settings.py), and takes the expired claim over.
+"""
 
 import os
 import signal
@@ -12,7 +16,7 @@ from celery import Celery
 pytestmark = [pytest.mark.scaleout, pytest.mark.timeout(120)]
 
 SMTP_DELAY = 4  # seconds: the report task is mid-send for this long, long enough to kill it
-TIMEOUT = 30  # seconds for the task to be picked up, and again to be completed
+TIMEOUT = 30  # seconds for the task to be picked up, and again to be completed (a lease: 10 s)
 # Lesson 04's task; with lesson 06 loaded, the outbox's, which sends the report.
 REPORT_TASKS = {"celery_offload.tasks.send_order_report", "outbox.tasks.handle_message"}
 
@@ -63,6 +67,7 @@ def running_report_task(control):
 @pytest.mark.parametrize("broker", ["redis", "amqp"])
 def test_a_task_whose_worker_process_is_killed_is_completed_by_the_other_worker(make_shop, broker):
     shop = make_shop(broker=broker, channel_layer=False)
+    shop.environment["DJANGO_SETTINGS_MODULE"] = "tests.scaleout.short_report_lease_settings"
     workers = [shop.start_worker("worker-1"), shop.start_worker("worker-2")]
     control = Celery(broker=shop.environment["CELERY_BROKER_URL"]).control
     customer = shop.signed_in_customer()
