@@ -1,4 +1,4 @@
-"""The shop's settings, with a report claim lease of seconds instead of minutes.
+"""The workshop's settings (the shop and its lessons), with a report claim lease of seconds instead of minutes.
 
 Lesson 04's report task claims an order for a lease (celery_offload.tasks.CLAIM_LEASE); a run
 that finds it claimed comes back a lease later, and takes it over if its owner died. The
@@ -7,7 +7,7 @@ scale-out tests of lesson 04 run their workers with these settings, to see that 
 
 from datetime import timedelta
 
-from shop.settings import *  # noqa: F403
+from workshop.settings import *  # noqa: F403
 
 # Longer than any send in those tests (their mail server answers within 4 s).
 ORDER_REPORT_CLAIM_LEASE = timedelta(seconds=10)

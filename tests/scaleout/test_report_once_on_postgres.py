@@ -93,6 +93,8 @@ def fail_on_a_failed_run(shop, workers):
 def test_two_deliveries_of_a_report_task_at_the_same_time_send_one_email(make_shop):
     shop = make_shop(broker="redis", channel_layer=False)
     shop.environment["DJANGO_SETTINGS_MODULE"] = "tests.scaleout.short_report_lease_settings"
+    # Lesson 04 alone: with lesson 06 loaded, the outbox would carry the order's report instead.
+    shop.environment["WORKSHOP_LESSONS"] = "04_celery_offload"
     workers = [shop.start_worker("worker-1"), shop.start_worker("worker-2")]
     shop.smtp.answer_after(SMTP_DELAY)
     customer = shop.signed_in_customer()
