@@ -33,7 +33,9 @@ def serve(host, port):
         server = Server(
             application=ASGIStaticFilesHandler(application),  # The admin's CSS, too.
             endpoints=build_endpoint_description_strings(host=host, port=port),
-            signal_handlers=True,  # Ctrl-C stops the reactor; then the `with` stops the worker.
+            # Ctrl-C (SIGINT), and on Windows Ctrl-Break (SIGBREAK), stops Twisted's reactor;
+            # then the `with` stops the worker and the relay.
+            signal_handlers=True,
             verbosity=0,
             ready_callable=lambda: announce(server),
         )
