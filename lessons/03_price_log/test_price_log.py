@@ -127,6 +127,11 @@ def tea(db):
 
 def advice_for(error):
     """What a receiver that raised `error` during a save most likely got wrong."""
+    if "unpack" in str(error):
+        return (
+            "instance._price_change is None when the save changes no price (a new product, "
+            "an unchanged price): check it for None before unpacking it (TODO 1)."
+        )
     if "NoneType" in str(error) and "iterable" in str(error):
         return (
             "update_fields is None when save() is called without it (every field is "
@@ -292,6 +297,19 @@ def test_float_prices_compare_as_the_prices_they_stand_for(log):
         f"recorded {recorded(cup)}. Decimal(10.1) is 10.0999999999999996447..., and a Decimal "
         "never equals a float it does not hold exactly. Convert with the field's to_python() "
         "(or Decimal(str(price))), never Decimal(float) (TODO 1)."
+    )
+
+
+def test_a_change_from_or_to_a_price_of_zero_is_logged(log):
+    sample = create_product("Sample", Decimal("0.00"))
+    change_price(sample, "2.50")
+    change_price(sample, "0")
+
+    assert log.lines() == ["Sample: 0.00 -> 2.50", "Sample: 2.50 -> 0.00"], (
+        "A free sample (0.00) priced at 2.50, then made free again, should log "
+        f"['Sample: 0.00 -> 2.50', 'Sample: 2.50 -> 0.00']; {log.told()}. 0.00 is a price "
+        "like any other, and Decimal('0.00') is falsy: compare prices with !=, and test for "
+        "a missing one with `is None`, never with `not price` or `price or ...` (TODO 1)."
     )
 
 
@@ -485,6 +503,19 @@ def test_changing_the_price_of_a_loaded_product_costs_two_queries(mug, django_as
         "and return it from price_before_save() (TODO 2). Only one? See TODO 1.",
     ):
         save(product)
+
+
+def test_changing_a_price_of_zero_costs_two_queries(django_assert_num_queries):
+    sample = create_product("Sample", Decimal("0.00"))
+    sample.price = Decimal("2.50")
+    with django_assert_num_queries(
+        2,
+        info="Saving a new price on a free sample (0.00) should run the UPDATE and the INSERT, "
+        "nothing more. A remembered price of 0.00 is still remembered: Decimal('0.00') is "
+        "falsy, so `remembered or <query>` asks the database. Test for a missing price with "
+        "hasattr() or `is None` (TODO 2).",
+    ):
+        save(sample)
 
 
 def test_a_save_without_a_price_change_costs_one_query(mug, django_assert_num_queries):
