@@ -303,11 +303,12 @@ def test_float_prices_compare_as_the_prices_they_stand_for(log):
 def test_a_change_from_or_to_a_price_of_zero_is_logged(log):
     sample = create_product("Sample", Decimal("0.00"))
     change_price(sample, "2.50")
-    change_price(sample, "0")
+    gift = create_product("Gift", Decimal("2.50"))
+    change_price(gift, "0")
 
-    assert log.lines() == ["Sample: 0.00 -> 2.50", "Sample: 2.50 -> 0.00"], (
-        "A free sample (0.00) priced at 2.50, then made free again, should log "
-        f"['Sample: 0.00 -> 2.50', 'Sample: 2.50 -> 0.00']; {log.told()}. 0.00 is a price "
+    assert log.lines() == ["Sample: 0.00 -> 2.50", "Gift: 2.50 -> 0.00"], (
+        "A free sample (0.00) priced at 2.50, and a gift at 2.50 made free, should log "
+        f"['Sample: 0.00 -> 2.50', 'Gift: 2.50 -> 0.00']; {log.told()}. 0.00 is a price "
         "like any other, and Decimal('0.00') is falsy: compare prices with !=, and test for "
         "a missing one with `is None`, never with `not price` or `price or ...` (TODO 1)."
     )
