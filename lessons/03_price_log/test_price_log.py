@@ -8,6 +8,7 @@ import pytest
 from django.core import serializers
 from django.db import IntegrityError, connection, transaction
 from django.forms import modelform_factory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shop.models import PriceChange, Product
@@ -565,6 +566,21 @@ def test_loading_products_without_their_price_runs_no_extra_query(
         load_without_price(Product.objects.only("name"))
 
 
+def test_a_product_loaded_without_its_name_remembers_its_price(mug):
+    product = Product.objects.defer("name").get(pk=mug.pk)
+    product.price = Decimal("10.00")
+    with CaptureQueriesContext(connection) as queries:
+        save(product)  # Its log line loads the name: that query is fine.
+
+    selects = [query["sql"] for query in queries if query["sql"].startswith("SELECT")]
+    asked = [sql for sql in selects if '"price"' in sql.partition(" FROM ")[0]]
+    assert not asked, (
+        "A product loaded with .defer('name') has its price, yet saving a new one asked the "
+        f"database for it: {asked}. Skip remembering only when 'price' itself is in "
+        "instance.get_deferred_fields(), not when any field is (TODO 2)."
+    )
+
+
 def test_a_price_set_on_a_product_loaded_without_it_is_logged(mug, log):
     [product] = load_without_price(Product.objects.only("name").filter(pk=mug.pk))
     change_price(product, "10.00")
@@ -617,6 +633,19 @@ def test_after_a_failed_save_the_next_full_save_logs_the_real_change(mug, log):
         f"'Mug: 9.50 -> 10.00'; {log.told()}. Remember the new price only once a save has "
         "written it: in remember_saved_price() (post_save, sent only when the UPDATE "
         "succeeded), not in pre_save (TODO 3)."
+    )
+
+
+def test_a_change_after_a_save_of_the_price_alone_logs_from_it(mug, log):
+    mug.price = Decimal("10.00")
+    save(mug, update_fields=["price"])  # Writes the price: the row holds 10.00.
+    change_price(mug, "11.00")
+
+    assert log.lines() == ["Mug: 9.50 -> 10.00", "Mug: 10.00 -> 11.00"], (
+        "save(update_fields=['price']) at 10.00, then a save at 11.00, should log "
+        f"['Mug: 9.50 -> 10.00', 'Mug: 10.00 -> 11.00']; {log.told()}. A save whose "
+        "update_fields name 'price' writes it too: remember it when update_fields is None "
+        "or names 'price' (TODO 3)."
     )
 
 
