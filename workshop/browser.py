@@ -118,7 +118,10 @@ def launch():
     although nothing async runs between Playwright's calls. So this sets
     DJANGO_ALLOW_ASYNC_UNSAFE for as long as the browser is up, and puts it back after.
     """
-    from playwright.sync_api import sync_playwright  # Slow to import: only when needed.
+    try:
+        from playwright.sync_api import sync_playwright  # Slow to import: only when needed.
+    except ImportError:  # The learner's install leaves Playwright out (requirements-dev.txt).
+        no_browser("Playwright is not installed: python -m pip install -r requirements-dev.txt")
 
     with subprocess_capable_event_loops(), sync_playwright() as playwright:
         browser = start(playwright)
