@@ -14,10 +14,13 @@ import importlib
 import logging
 import smtplib
 import sys
+import threading
 from contextlib import contextmanager
+from unittest.mock import patch
 
 import pytest
 from django.apps import apps
+from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -101,16 +104,18 @@ def test_the_welcome_text_greets_the_user_by_username(alice):
 def test_the_welcome_message_has_an_html_alternative(alice):
     message = emails.welcome_message(alice)
 
-    html = [content for content, mimetype in message.alternatives if mimetype == "text/html"]
+    alternatives = getattr(message, "alternatives", [])  # Only EmailMultiAlternatives has them.
+    html = [content for content, mimetype in alternatives if mimetype == "text/html"]
     assert len(html) == 1 and "<p>Hi alice,</p>" in html[0], (
         "The message should carry welcome_email/body.html as one 'text/html' alternative, "
-        f"greeting '<p>Hi alice,</p>'; its alternatives are {message.alternatives!r}. Use "
+        f"greeting '<p>Hi alice,</p>'; its alternatives are {alternatives!r}. Use "
         "message.attach_alternative(html, 'text/html') (TODO 1)."
     )
 
 
 def test_the_welcome_message_comes_from_the_default_from_address(alice, settings):
     settings.DEFAULT_FROM_EMAIL = "welcome@shop.example"
+    settings.EMAIL_HOST_USER = "login@relay.example"  # A login for the server, not an author.
     message = emails.welcome_message(alice)
 
     assert message.from_email == "welcome@shop.example", (
@@ -120,21 +125,105 @@ def test_the_welcome_message_comes_from_the_default_from_address(alice, settings
     )
 
 
+REWORDED = {
+    "welcome_email/subject.txt": "Glad you are here, {{ user.get_username }}\n",
+    "welcome_email/body.txt": "Dear {{ user.get_username }}, the shop is open.\n",
+    "welcome_email/body.html": "<p>Dear {{ user.get_username }}, the shop is open.</p>\n",
+}
+
+
+def test_the_welcome_words_come_from_the_templates(alice, settings):
+    # Templates with other words: the message must change with them, not with the code.
+    settings.TEMPLATES = [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", REWORDED)]},
+        }
+    ]
+    message = emails.welcome_message(alice)
+
+    alternatives = getattr(message, "alternatives", [])
+    parts = {
+        "welcome_email/subject.txt": message.subject == "Glad you are here, alice",
+        "welcome_email/body.txt": message.body.startswith("Dear alice, the shop is open."),
+        "welcome_email/body.html": any("<p>Dear alice," in str(c) for c, _ in alternatives),
+    }
+    ignored = [name for name, follows in parts.items() if not follows]
+    assert not ignored, (
+        f"With other words in {', '.join(ignored)}, the welcome message did not change: "
+        f"subject {message.subject!r}, body {message.body[:40]!r}. Render each part from "
+        "its template with render_to_string(name, {'user': user}), so that the words can "
+        "change without the code (TODO 1)."
+    )
+
+
 # TODO 2 and 3: send it when a user is created, once the signup is committed.
 
 
+@contextmanager
+def sending_threads():
+    """The threads that hand a message to the email backend in the block, once they end.
+
+    Whatever the block starts is waited for (briefly) before the block returns, so an email
+    sent late from a thread of its own is seen, not raced.
+    """
+    senders, started = [], []
+    real_send, real_start = locmem.EmailBackend.send_messages, threading.Thread.start
+
+    def send_messages(backend, messages):
+        senders.append(threading.current_thread())
+        return real_send(backend, messages)
+
+    def start(thread):
+        started.append(thread)
+        real_start(thread)
+
+    with (
+        patch.object(locmem.EmailBackend, "send_messages", send_messages),
+        patch.object(threading.Thread, "start", start),
+    ):
+        yield senders
+        for thread in started:
+            thread.join(timeout=2)
+
+
+def failed_callbacks(records):
+    """The exceptions that on_commit(..., robust=True) caught and logged."""
+    return [r.exc_info[1] for r in records if r.levelno >= logging.ERROR and r.exc_info]
+
+
 def test_creating_a_user_sends_one_welcome_email(
-    django_user_model, django_capture_on_commit_callbacks, mailoutbox
+    django_user_model, django_capture_on_commit_callbacks, mailoutbox, caplog
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with sending_threads() as senders, django_capture_on_commit_callbacks(execute=True):
         create_user(django_user_model, "carol", "carol@example.com")
 
+    if any(sender is not threading.main_thread() for sender in senders):
+        pytest.fail(
+            "The welcome email was sent from a thread of its own, after the commit had "
+            "returned: its errors never reach the log, and nothing waits for it. Send it in the "
+            "on_commit() callback itself (TODO 2); lesson 04 moves it to a Celery worker."
+        )
+    if not mailoutbox and failed_callbacks(caplog.records):
+        error = failed_callbacks(caplog.records)[0]
+        pytest.fail(
+            "Creating a user ran your on_commit() callback, but it raised "
+            f"{type(error).__name__}: {error}. robust=True logged it and went on, so no "
+            "email was sent: fix the sending (emails.send_welcome_email, TODO 1 and 2)."
+        )
     if not mailoutbox and not post_save.has_listeners(django_user_model):
         pytest.fail(
             "Creating a user sent no welcome email, and nothing is connected to post_save for "
             "the user model. Connect receivers.welcome_new_user in apps.py's ready() (TODO 3); "
             "a receiver defined inside ready() is held by a weak reference and vanishes when "
             "ready() returns: connect a module-level function, or pass weak=False."
+        )
+    if len(mailoutbox) > 1 and len(set(map(tuple, addresses(mailoutbox)))) == 1:
+        pytest.fail(
+            f"Creating one user sent {len(mailoutbox)} welcome emails to "
+            f"{mailoutbox[0].to}: the email went out twice. Is welcome_new_user connected "
+            "twice (by @receiver and by connect(), under different dispatch_uids), or does "
+            "the message get sent twice (welcome_message() must only build it)? TODO 1 and 3."
         )
     assert addresses(mailoutbox) == [["carol@example.com"]], (
         "Creating a user (and committing) should send one welcome email to "
@@ -374,7 +463,7 @@ def full_text(record):
 
 
 def test_a_refused_welcome_email_is_logged_at_error_with_the_reason(
-    client, refusing_smtp_server, django_capture_on_commit_callbacks, caplog
+    client, refusing_smtp_server, django_capture_on_commit_callbacks, caplog, capsys
 ):
     caplog.set_level(logging.DEBUG)
     sign_up_while_the_mail_server_refuses(client, django_capture_on_commit_callbacks)
@@ -390,6 +479,11 @@ def test_a_refused_welcome_email_is_logged_at_error_with_the_reason(
         advice = (
             f"An error was logged, {[described(r) for r in errors]}, but without the reason: "
             "log the exception with it (logger.exception(), or exc_info=True)."
+        )
+    elif reason in "".join(capsys.readouterr()):
+        advice = (
+            "It was printed, and print() is not logging: nobody watching the logs sees it. "
+            "Let send() raise and robust=True log it, or use logger.exception() (TODO 2)."
         )
     else:
         advice = (
