@@ -1,6 +1,7 @@
 """Fixtures for lesson 02: receivers held as in production, and a mail server that refuses."""
 
 import gc
+import socket
 
 import pytest
 from django.utils import inspect as django_inspect
@@ -20,6 +21,20 @@ def refusing_smtp_server(deliver_by_smtp):
 
     sink.handle_DATA = refuse
     return deliver_by_smtp
+
+
+@pytest.fixture
+def mail_server_down(settings):
+    """Django's SMTP backend pointed at a port on loopback where nothing listens.
+
+    The port is held, bound but not listening, so a connection is refused at once.
+    """
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = held.getsockname()
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -19,6 +19,7 @@ def welcome_message(user):
 
 
 def send_welcome_email(user):
+    """Send it now. A mail server that fails raises: the caller decides what that means."""
     welcome_message(user).send()
 
 
