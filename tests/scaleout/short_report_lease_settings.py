@@ -1,4 +1,4 @@
-"""The workshop's settings (the shop, its lessons) with a report claim lease of seconds, not minutes.
+"""Workshop settings (the shop and its lessons) with a report claim lease of seconds, not minutes.
 
 Lesson 04's report task claims an order for a lease (celery_offload.tasks.CLAIM_LEASE); a run
 that finds it claimed comes back a lease later, and takes it over if its owner died. The
