@@ -206,8 +206,16 @@ def blame(error):
         lesson = course.lesson_for_path(Path(frame.filename))
         if lesson is not None:
             where = f"{course.relative(frame.filename)}:{frame.lineno}"
-            return lesson, f"{where}: {type(error).__name__}: {error}"
+            advice = LOADING_ADVICE.get(type(error).__name__, "")
+            return lesson, f"{where}: {type(error).__name__}: {error}{advice}"
     return None, ""
+
+
+# Errors whose own message does not say what to do about them.
+LOADING_ADVICE = {
+    "AppRegistryNotReady": " (import models inside ready() or a function, not at the top of a"
+    " module that Django imports while it loads the apps)",
+}
 
 
 class BrokenLessonModule(pytest.Module):
