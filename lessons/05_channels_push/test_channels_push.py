@@ -438,6 +438,21 @@ def test_prices_are_sent_as_strings_with_two_decimals(channel_layer, mug):
     )
 
 
+def test_a_price_over_a_thousand_is_sent_as_a_plain_number(channel_layer, mug):
+    inbox = Inbox(channel_layer, groups.PRICES)
+    with saving():
+        change_price(mug, Decimal("999.99"), Decimal("1234.50"))
+
+    heard = inbox.messages()
+    prices = [(message.get("old_price"), message.get("new_price")) for message in heard]
+    assert prices == [("999.99", "1234.50")], (
+        'A PriceChange from 999.99 to 1234.50 should be sent as "999.99" and "1234.50": '
+        "plain numbers with two decimals, no thousands separator nor currency sign (the "
+        f"browser formats them for display); it sent {prices or 'nothing'}. "
+        'Format with f"{Decimal(price):.2f}". See TODO 6 in receivers.py.'
+    )
+
+
 def test_prices_given_as_strings_are_sent_with_two_decimals(channel_layer, mug):
     inbox = Inbox(channel_layer, groups.PRICES)
     with saving("with prices given as strings"):
