@@ -15,6 +15,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from channels_push import groups
+from channels_push.consumers import MAX_FRAME_CHARS
 from channels_push.testing import (
     PATH,
     TIMEOUT,
@@ -23,8 +24,10 @@ from channels_push.testing import (
     closed,
     connected,
     consumer_failed,
+    disconnected,
     group_send,
     handshake,
+    json_decoding,
     members,
     never_awaited_hint,
     next_message,
@@ -72,7 +75,7 @@ async def test_an_anonymous_connection_is_accepted_then_closed_with_4401(anonymo
     first, error = await attempt(handshake(communicator))
     then = None
     if not error and first["type"] == "websocket.accept":
-        then, error = await attempt(next_message(communicator))
+        then, error = await attempt(after_explanations(communicator))
     await closed(communicator)
     if error:
         consumer_failed(error, "when an anonymous visitor connected", see="TODO 1")
@@ -92,6 +95,15 @@ async def test_an_anonymous_connection_is_accepted_then_closed_with_4401(anonymo
     )
 
 
+async def after_explanations(communicator):
+    """The consumer's next message past text frames that explain a refusal (allowed)."""
+    for _ in range(3):
+        message = await next_message(communicator)
+        if message is None or message["type"] != "websocket.send":
+            return message
+    return message
+
+
 @pytest.mark.anyio
 async def test_an_anonymous_connection_joins_no_group(anonymous, channel_layer):
     communicator = WebsocketCommunicator(application, PATH, headers=anonymous)
@@ -105,6 +117,24 @@ async def test_an_anonymous_connection_joins_no_group(anonymous, channel_layer):
         f"A refused anonymous connection joined the groups {joined}: check the user first, "
         "and `return` after close(), before joining anything. See TODO 1 in consumers.py."
     )
+
+
+@pytest.mark.anyio
+async def test_a_refused_anonymous_connection_ends_cleanly(anonymous):
+    communicator = WebsocketCommunicator(application, PATH, headers=anonymous)
+    _, error = await attempt(handshake(communicator))
+    if not error:
+        # The browser's side of the close (it comes after connect() has returned).
+        error = await disconnected(communicator)
+    await closed(communicator)
+
+    if error:
+        consumer_failed(
+            error,
+            "when the refused anonymous socket closed (Channels calls disconnect() for it "
+            "too, though connect() returned early: read only what connect() always set)",
+            see="TODO 1 in consumers.py",
+        )
 
 
 # TODO 2: join the groups, before accepting; leave them when the socket closes.
@@ -198,17 +228,33 @@ async def test_a_user_never_receives_another_users_event(
 ):
     bobs_event = {"type": "report.sent", "order_id": 7}
     alices_event = {"type": "report.sent", "order_id": 8}
+    bobs_next_event = {"type": "report.sent", "order_id": 9}
     alices_group, bobs_group = groups.for_user(customer.pk), groups.for_user(other_customer.pk)
-    async with connected(alice, must_join=[alices_group]) as alice_socket, connected(bob):
+    async with (
+        connected(alice, must_join=[alices_group]) as alice_socket,
+        connected(bob, must_join=[bobs_group]) as bob_socket,
+    ):
         await group_send(bobs_group, bobs_event)
         await group_send(alices_group, alices_event)
-        # A channel's messages arrive in order: bob's event would come before alice's own.
+        await group_send(bobs_group, bobs_next_event)
+        # A channel's messages arrive in order: another user's event would come first.
         frame = await alice_socket.receive(f"alice's own event {alices_event}", see="TODO 3")
+        bobs_frames = [
+            await bob_socket.receive(f"bob's own event {event}", see="TODO 3")
+            for event in (bobs_event, bobs_next_event)
+        ]
 
     assert frame == alices_event, (
         f"alice received {frame} before her own event {alices_event}: bob's event, sent to his "
         f"group {bobs_group}, reached her. Join only the user's own group, "
         "groups.for_user(user.pk), for personal events. See TODO 2 in consumers.py."
+    )
+    assert bobs_frames == [bobs_event, bobs_next_event], (
+        f"bob should receive his own events {[bobs_event, bobs_next_event]}; he received "
+        f"{bobs_frames}: alice's event, sent to her group {alices_group}, reached bob. Each "
+        "connection joins its own user's group only; a class attribute `groups = []` that "
+        "connect() appends to is one list shared by every connection: assign self.groups = "
+        "[...] instead. See TODO 2 in consumers.py."
     )
 
 
@@ -220,10 +266,34 @@ async def test_ping_is_answered_with_pong(alice):
     async with connected(alice) as socket:
         await socket.send(PING)
         frame = await socket.receive('{"type": "pong"}', see="TODO 4 in consumers.py")
+        await socket.send(PING)
+        second = await socket.receive('{"type": "pong"} to a second ping', see="TODO 4")
 
     assert frame == PONG, (
         f'{PING} should be answered with {{"type": "pong"}}, not {frame}. See TODO 4 in '
         "consumers.py."
+    )
+    assert second == PONG, (
+        f"A second ping was answered with {second}, not a pong: the first ping got the pong "
+        "and then another frame too. Answer a ping with the pong only (the error frame is "
+        "for anything else: if/else). See TODO 4 in consumers.py."
+    )
+
+
+@pytest.mark.anyio
+async def test_a_pong_goes_only_to_the_socket_that_pinged(alice, bob, other_customer):
+    event = {"type": "report.sent", "order_id": 7}
+    bobs_group = groups.for_user(other_customer.pk)
+    async with connected(alice) as alice_socket, connected(bob, must_join=[bobs_group]) as bob:
+        await alice_socket.send(PING)
+        await alice_socket.receive('{"type": "pong"}', see="TODO 4 in consumers.py")
+        await group_send(bobs_group, event)
+        frame = await bob.receive(f"bob's own event {event}", see="TODO 4 in consumers.py")
+
+    assert frame == event, (
+        f"alice pinged, and bob received {frame} before his own event {event}: the pong "
+        "went to a group, not only to alice. Answer with self.send_json(...), which "
+        "writes to this socket; group_send() is for events. See TODO 4 in consumers.py."
     )
 
 
@@ -249,12 +319,18 @@ async def answered_with_errors(headers, frames, see):
         for frame in frames:
             await socket.send(frame)
             answer = await socket.receive("an error frame", see=see)
+            kind = "a binary frame " if isinstance(frame, bytes) else ""
             assert is_error_frame(answer), (
-                f'The client sent {short(frame)}: it should be answered with {{"type": "error", '
-                f'"error": "<what went wrong>"}}, not {answer}. See {see}.'
+                f"The client sent {kind}{short(frame)}: it should be answered with "
+                f'{{"type": "error", "error": "<what went wrong>"}}, not {answer}. See {see}.'
             )
         await socket.send(PING)
-        await socket.receive("a pong: the socket should stay open after an error", see=see)
+        after = await socket.receive("a pong: the socket should stay open after an error", see=see)
+        assert after == PONG, (
+            f"After {short(frames[-1])} and its error frame, a ping was answered with {after}, "
+            "not a pong: the consumer sent more than one frame for one bad frame. Send one "
+            f"error frame, then `return`. See {see}."
+        )
 
 
 # TODO 5: decode the client's frames yourself: whatever comes, the socket stays open.
@@ -280,7 +356,34 @@ async def test_json_nested_too_deep_gets_an_error_and_the_socket_stays_open(alic
 async def test_a_frame_longer_than_max_frame_chars_gets_an_error_unread(alice):
     # A ping padded to 100,000 characters: decoding it is work an attacker chooses.
     padded_ping = '{"type": "ping", "padding": "' + "x" * 100_000 + '"}'
-    await answered_with_errors(alice, [padded_ping], see="MAX_FRAME_CHARS and TODO 5")
+    spaced_ping = PING.ljust(100_000)  # JSON allows spaces: a cut-off copy would be a ping.
+    with json_decoding() as decoded:
+        await answered_with_errors(
+            alice, [padded_ping, spaced_ping], see="MAX_FRAME_CHARS and TODO 5"
+        )
+
+    too_long = [size for size in decoded if size > MAX_FRAME_CHARS]
+    assert not too_long, (
+        f"The consumer decoded a frame of {too_long[0]:,} characters, then refused it: check "
+        "len(text_data) > MAX_FRAME_CHARS first, and answer a long frame unread (not decoded). "
+        "See TODO 5 in consumers.py."
+    )
+
+
+@pytest.mark.anyio
+async def test_a_frame_of_exactly_max_frame_chars_is_read(alice):
+    # "At most MAX_FRAME_CHARS": a frame of exactly that length is still a frame to read.
+    # A ping with spaces after it (JSON allows them), MAX_FRAME_CHARS characters in all.
+    ping = PING.ljust(MAX_FRAME_CHARS)
+    async with connected(alice) as socket:
+        await socket.send(ping)
+        frame = await socket.receive('{"type": "pong"}', see="MAX_FRAME_CHARS and TODO 5")
+
+    assert frame == PONG, (
+        f"A ping of exactly MAX_FRAME_CHARS ({MAX_FRAME_CHARS}) characters was answered with "
+        f"{frame}: frames of at most MAX_FRAME_CHARS are read, only longer ones refused "
+        "(len(text_data) > MAX_FRAME_CHARS). See TODO 5 in consumers.py."
+    )
 
 
 # TODO 6 and 7: push from sync code, once the transaction commits, robustly.
@@ -332,6 +435,21 @@ def test_prices_are_sent_as_strings_with_two_decimals(channel_layer, mug):
         f'as "old_price": "9.50", "new_price": "10.00" (strings, two decimals: the README\'s '
         f"wire format); it sent {prices or 'nothing'}. str() keeps what the instance holds: "
         'format with f"{Decimal(price):.2f}". See TODO 6 in receivers.py.'
+    )
+
+
+def test_a_price_over_a_thousand_is_sent_as_a_plain_number(channel_layer, mug):
+    inbox = Inbox(channel_layer, groups.PRICES)
+    with saving():
+        change_price(mug, Decimal("999.99"), Decimal("1234.50"))
+
+    heard = inbox.messages()
+    prices = [(message.get("old_price"), message.get("new_price")) for message in heard]
+    assert prices == [("999.99", "1234.50")], (
+        'A PriceChange from 999.99 to 1234.50 should be sent as "999.99" and "1234.50": '
+        "plain numbers with two decimals, no thousands separator nor currency sign (the "
+        f"browser formats them for display); it sent {prices or 'nothing'}. "
+        'Format with f"{Decimal(price):.2f}". See TODO 6 in receivers.py.'
     )
 
 
@@ -412,6 +530,15 @@ def test_a_push_that_fails_is_logged_once_at_error(layer_down, mug, caplog):
 
     about_it = [record for record in caplog.records if layer_down.mentioned_in(record)]
     seen = [f"{record.levelname} on {record.name!r}" for record in about_it]
+    without_exception = [
+        r for r in caplog.records if r.levelno >= logging.WARNING and not r.exc_info
+    ]
+    assert about_it or not without_exception, (
+        "The push failed (the channel layer was down), and the log says so without the "
+        f"exception: {layer_down.other_records(caplog)}. Log a failure with its exception and "
+        "traceback (logger.exception() in the except block), or let on_commit(..., "
+        "robust=True) log it for you. See TODO 6 in receivers.py."
+    )
     assert about_it, (
         "The push failed (the channel layer was down) and nothing said so in a log: a lost "
         "push must be logged, at ERROR. on_commit(..., robust=True) does it for you (on "

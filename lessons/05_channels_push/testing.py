@@ -124,6 +124,18 @@ def consumer_failed(error, when, see):
             "numbers, lists, objects); the receivers send prices as strings, ids as numbers. "
             f"See {see}."
         )
+    if "can't be used in 'await' expression" in str(error):
+        pytest.fail(
+            f"The consumer raised {text} {when}: Channels awaits every handler of an async "
+            "consumer, and a handler written with `def` returns None. Write it `async def`, "
+            "and await send_json() in it. See TODO 3 and 4 in consumers.py."
+        )
+    if "'bool' object is not callable" in str(error):
+        pytest.fail(
+            f"The consumer raised {text} {when}: user.is_authenticated is a property, not a "
+            "method (since Django 1.10): write `if not user.is_authenticated:`, no "
+            "parentheses. See TODO 1 in consumers.py."
+        )
     if "No handler for message type" in str(error):
         pytest.fail(
             f"The consumer raised {text} {when}: Channels calls the method named after a "
@@ -224,8 +236,18 @@ async def connected(headers, must_join=(), application=shop_application):
                 f"reach it: do TODO 2 first. {never_awaited_hint()}"
             )
         yield Socket(communicator)
+        error = await disconnected(communicator)
+        if error:
+            consumer_failed(error, "when the socket closed", see="disconnect()")
     finally:
         await closed(communicator)
+
+
+async def disconnected(communicator):
+    """Close the socket as a browser does; the exception the consumer raised then, or None."""
+    await communicator.send_input({"type": "websocket.disconnect", "code": 1001})
+    _, error = await attempt(communicator.wait(TIMEOUT))
+    return None if isinstance(error, TimeoutError) else error
 
 
 async def closed(communicator):
@@ -236,6 +258,23 @@ async def closed(communicator):
 
 async def group_send(group, message):
     await get_channel_layer().group_send(group, message)
+
+
+@contextmanager
+def json_decoding():
+    """The lengths of the texts json.loads() decodes meanwhile (decode_json() calls it)."""
+    decoded = []
+    real_loads = json.loads
+
+    def loads(text, *args, **kwargs):
+        decoded.append(len(text))
+        return real_loads(text, *args, **kwargs)
+
+    json.loads = loads
+    try:
+        yield decoded
+    finally:
+        json.loads = real_loads
 
 
 # The channel layer, as the receivers use it.
@@ -400,7 +439,7 @@ def advice_for_save(error, when):
         )
     if "Group name must be" in str(error):
         return f"Pushing raised {text} {when}. {group_name_hint(error)}See TODO 6 and 7."
-    if isinstance(error, ValueError):
+    if isinstance(error, ValueError) or "must be real number" in str(error):
         return (
             f"Raised {when}: {text}. A price may arrive as a Decimal, an int or a str: "
             "format Decimal(price). See TODO 6 in receivers.py."

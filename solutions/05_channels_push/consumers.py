@@ -68,7 +68,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         except (ValueError, RecursionError):  # RecursionError: nested too deep to decode.
             await self.send_error('frames must be JSON, like {"type": "ping"}')
             return
-        await self.receive_json(content)
+        await self.receive_json(content, **kwargs)
 
     async def send_error(self, explanation):
         await self.send_json({"type": "error", "error": explanation})

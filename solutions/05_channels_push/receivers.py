@@ -39,9 +39,11 @@ def as_price(value):
     return f"{Decimal(value):.2f}"
 
 
-def announce_price_change(sender, instance, created, **kwargs):
+def announce_price_change(sender, instance, created, raw=False, **kwargs):
     """post_save of PriceChange: tell every connection, once the transaction commits."""
-    if not created:
+    # Saving an existing row again is not news; nor is a fixture (raw: loaddata restoring
+    # history as it was, when its product may not be loaded yet).
+    if raw or not created:
         return
     message = {
         "type": "price.changed",
