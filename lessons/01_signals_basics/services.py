@@ -29,6 +29,8 @@ def place_order(owner, products):
 def change_prices(products, percent):
     """Change the price of every product in `products` (a queryset) by `percent`, in one query.
 
+    `percent` is an int or a Decimal (10 or Decimal("2.5")), never a float: this is money.
+
     QuerySet.update() writes all rows with one UPDATE and sends no pre_save or post_save
     signal, so this function is the one place that announces a bulk change.
     Returns the number of products changed.

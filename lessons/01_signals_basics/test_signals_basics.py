@@ -22,6 +22,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import FieldError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import signals as model_signals
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from shop.models import Order, OrderLine, Product
@@ -136,9 +137,10 @@ def test_a_reimported_receivers_module_still_logs_each_product_once(committed, c
         + (
             "Connect log_new_product in ready() first (TODO 2)."
             if logged == 0
-            else "Give the connection a dispatch_uid (post_save.connect(..., dispatch_uid=...) "
-            "or @receiver(..., dispatch_uid=...)): a second connect() with the same uid is "
-            "ignored, even for a new function object (TODO 2)."
+            else "Give the connection a dispatch_uid that is the same string every time "
+            '(post_save.connect(..., dispatch_uid="signals_basics.log_new_product") or '
+            "@receiver(..., dispatch_uid=...); not uuid4() or id()): a second connect() with "
+            "the same uid is ignored, even for a new function object (TODO 2)."
         )
     )
 
@@ -189,11 +191,12 @@ def test_a_failing_receiver_does_not_break_place_order(customer, mug, place_orde
         order_placed.connect(broken_receiver)
         try:
             order = place_order(customer, [mug])
-        except RuntimeError:
+        except Exception as error:  # Whatever reaches the caller is the mistake.
             pytest.fail(
                 "A receiver that raised broke place_order(): the order is placed, yet the "
-                "caller gets an exception. Send order_placed with send_robust(): it catches "
-                "each receiver's exception and returns it instead (TODO 3)."
+                f"caller gets {type(error).__name__}: {error}. Send order_placed with "
+                "send_robust(): it catches each receiver's exception and returns it instead "
+                "(TODO 3)."
             )
 
     assert isinstance(order, Order) and Order.objects.filter(pk=order.pk).exists(), (
@@ -286,6 +289,26 @@ def test_placing_an_order_logs_it(other_customer, customer, mug, tea, caplog, ca
     )
 
 
+def test_the_logged_total_is_what_the_order_costs_as_ordered(
+    other_customer, customer, mug, tea, committed, caplog
+):
+    # Two mugs at the price of the day (9.00, not today's 9.50) and a tea: 22.00.
+    order = Order.objects.create(owner=customer)
+    OrderLine.objects.create(order=order, product=mug, quantity=2, unit_price=Decimal("9.00"))
+    OrderLine.objects.create(order=order, product=tea, quantity=1, unit_price=Decimal("4.00"))
+    with committed():
+        order_placed.send_robust(sender=Order, order=order)
+
+    expected = f"Order #{order.pk} placed by alice: 22.00"
+    logged = [line for line in event_lines(caplog) if line.startswith(f"Order #{order.pk}")]
+    assert logged == [expected], (
+        f"For an order of 2 mugs at 9.00 (the price when ordered; the mug costs 9.50 today) and "
+        f"a tea at 4.00, log_order_placed should log '{expected}'; it logged {logged}. Log "
+        "order.total: each line's unit_price times its quantity, not the products' current "
+        "prices, and not the unit prices alone (TODO 4)."
+    )
+
+
 def test_loading_the_app_connects_the_order_receiver(
     only_receivers_connected_by_loading_the_app, customer, mug, place_order, caplog
 ):
@@ -311,8 +334,9 @@ def test_a_reimported_receivers_module_still_logs_each_order_once(
         + (
             "Connect log_order_placed to order_placed in ready() first (TODO 4)."
             if logged == 0
-            else "Give its connection a dispatch_uid of its own (TODO 4): a second connect() "
-            "with the same uid is ignored, even for a new function object."
+            else "Give its connection a dispatch_uid of its own, the same string every time "
+            "(not uuid4() or id()): a second connect() with the same uid is ignored, even "
+            "for a new function object (TODO 4)."
         )
     )
 
@@ -347,6 +371,22 @@ def test_change_prices_rounds_half_a_cent_up():
         "(Decimal.quantize() and round() by default), truncating or float arithmetic give "
         "4.12: round in the database with Round(..., 2), or in Python with "
         "quantize(Decimal('0.01'), rounding=ROUND_HALF_UP) (TODO 5)."
+    )
+
+
+def test_change_prices_computes_in_decimal_not_in_float():
+    # 0.30 and 1.15 are not exact in binary: as floats, 0.30 * 1.15 is 0.34499999999999997.
+    Product.objects.create(name="Saucer", price=Decimal("0.30"))
+    Product.objects.create(name="Bowl", price=Decimal("1.10"))
+
+    change_prices(Product.objects.all(), percent=15)
+
+    prices = {name: str(price) for name, price in Product.objects.values_list("name", "price")}
+    assert prices == {"Saucer": "0.35", "Bowl": "1.27"}, (
+        "0.30 + 15% = 0.345 becomes 0.35, and 1.10 + 15% = 1.265 becomes 1.27; they became "
+        f"{prices}. A float (percent / 100, float(price), Decimal(1 + percent / 100)) is a "
+        "binary approximation: 1.15 is 1.149999..., which rounds half a cent down. Keep money "
+        "in Decimal: factor = 1 + Decimal(percent) / 100 (TODO 5)."
     )
 
 
@@ -423,11 +463,62 @@ def test_a_receiver_of_prices_changed_sees_the_new_prices(mug, tea):
     )
 
 
+def test_a_failing_receiver_of_prices_changed_breaks_neither_change_prices_nor_the_others(
+    mug, caplog
+):
+    with restored_receivers(prices_changed):
+        prices_changed.connect(broken_receiver)
+        with received(prices_changed) as calls:
+            try:
+                changed = change_prices(Product.objects.filter(name="Mug"), percent=10)
+            except Exception as error:  # Whatever reaches the caller is the mistake.
+                pytest.fail(
+                    "A receiver of prices_changed that raised broke change_prices(): the prices "
+                    f"have changed, yet the caller gets {type(error).__name__}: {error}. Send "
+                    "prices_changed with send_robust(), as order_placed (TODO 5)."
+                )
+
+    assert (changed, len(calls)) == (1, 1), (
+        "With a receiver of prices_changed that raises, change_prices() should still return 1 "
+        f"and a receiver connected after it should still hear the signal once; it returned "
+        f"{changed!r} and the other receiver heard it {len(calls)} times. send() stops at the "
+        "first receiver that raises, even inside a try/except: send prices_changed with "
+        "send_robust() (TODO 5)."
+    )
+
+
+def test_a_failing_receiver_of_prices_changed_is_logged_once_by_django(mug, caplog):
+    with restored_receivers(prices_changed):
+        prices_changed.connect(broken_receiver)
+        try:
+            change_prices(Product.objects.filter(name="Mug"), percent=10)
+        except RuntimeError:
+            pytest.fail("A receiver that raised broke change_prices(): use send_robust() (TODO 5).")
+
+    about_it = [
+        (record.name, record.levelname)
+        for record in caplog.records
+        if record.levelno >= logging.WARNING
+        and (
+            isinstance(record.exc_info and record.exc_info[1], RuntimeError)
+            or FIRE in record.getMessage()
+        )
+    ]
+    assert about_it == [("django.dispatch", "ERROR")], (
+        "A receiver of prices_changed that raises should be logged once, by send_robust() on "
+        f"'django.dispatch' at ERROR; the records about it: {about_it or 'none'}. Send it with "
+        "send_robust() and do not log the responses again (TODO 5)."
+    )
+
+
 # Helpers of the tests above.
 
 
+FIRE = "the warehouse is on fire"
+
+
 def broken_receiver(sender, **kwargs):
-    raise RuntimeError("the warehouse is on fire")
+    raise RuntimeError(FIRE)
 
 
 def order_placed_is_sent(place_order):
@@ -476,12 +567,16 @@ class LessonReceiver:
     called_as: str  # how the tests call it on their own
     todo_write: int
     todo_connect: int
+    connect_to: str  # where it must be connected, as connections_of() names it
 
 
 PRODUCT_RECEIVER = LessonReceiver(
-    "log_new_product", "as post_save would for a new Mug (created=True)", 1, 2
+    "log_new_product", "as post_save would for a new Mug (created=True)", 1, 2,
+    "post_save for Product",
+)  # fmt: skip
+ORDER_RECEIVER = LessonReceiver(
+    "log_order_placed", "with the placed order", 4, 4, "order_placed for Order or any sender"
 )
-ORDER_RECEIVER = LessonReceiver("log_order_placed", "with the placed order", 4, 4)
 
 
 def why_not_logged(expected, caplog, capsys, receiver, call_alone):
@@ -533,10 +628,16 @@ def why_not_logged(expected, caplog, capsys, receiver, call_alone):
             f"in receivers.py (TODO {receiver.todo_write})."
         )
     connected = connections_of(getattr(receivers, receiver.name))
-    where = f" (it is connected to {', '.join(connected)})" if connected else ""
+    if connected:
+        return (
+            f"Expected '{expected}' on 'shop.events'; nothing was logged. {receiver.name} logs "
+            f"it when called directly, but it is connected to {', '.join(connected)}, which "
+            f"never reaches it here: connect it to {receiver.connect_to} (sender= is who sends "
+            f"the signal) in ready() in apps.py (TODO {receiver.todo_connect})."
+        )
     return (
         f"Expected '{expected}' on 'shop.events'; nothing was logged. {receiver.name} logs it "
-        f"when called directly, so nothing connected calls it{where}. Connect it in ready() "
+        "when called directly, so nothing connected calls it. Connect it in ready() "
         f"in apps.py (TODO {receiver.todo_connect}). Django holds receivers by weak "
         "reference: a function defined inside ready(), or a lambda, is garbage once ready() "
         "returns; connect the module-level function from receivers.py (or pass weak=False)."
@@ -612,14 +713,21 @@ def describe_call(call):
 
 
 def change_prices(products, percent):
-    """services.change_prices(), with advice if it mixes floats into money."""
+    """services.change_prices(), then what it left for after the commit; advice if it raises."""
     try:
-        return services.change_prices(products, percent=percent)
+        # Each test's transaction is rolled back: run the on_commit() callbacks as a commit would.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return services.change_prices(products, percent=percent)
     except (TypeError, FieldError) as error:
-        pytest.fail(
-            f"change_prices() raised {type(error).__name__}: {error}. Money is a Decimal, "
-            "never a float: make the factor 1 + Decimal(percent) / 100 (TODO 5)."
-        )
+        if "expected a number" in str(error):
+            advice = (
+                "product_ids must be the ids themselves: "
+                "list(products.values_list('pk', flat=True)); values('pk') gives dicts, and "
+                "values_list('pk') without flat=True gives 1-tuples"
+            )
+        else:
+            advice = "Money is a Decimal, never a float: make the factor 1 + Decimal(percent) / 100"
+        pytest.fail(f"change_prices() raised {type(error).__name__}: {error}. {advice} (TODO 5).")
 
 
 def ids_in(call):

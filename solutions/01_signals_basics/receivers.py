@@ -17,4 +17,4 @@ def log_new_product(sender, instance, created, **kwargs):
 
 def log_order_placed(sender, order, **kwargs):
     """order_placed: log "Order #<pk> placed by <username>: <total>"."""
-    logger.info("Order #%s placed by %s: %s", order.pk, order.owner.username, order.total)
+    logger.info("Order #%s placed by %s: %s", order.pk, order.owner.get_username(), order.total)
