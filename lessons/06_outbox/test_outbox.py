@@ -8,6 +8,7 @@ never answers. These tests commit for real: the worker sees only what is committ
 """
 
 import re
+import threading
 import time
 from contextlib import contextmanager, suppress
 from datetime import timedelta
@@ -19,7 +20,8 @@ from celery.exceptions import Retry
 from django.contrib.auth import get_user_model
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.transaction import TransactionManagementError
 from django.urls import reverse
 from django.utils import timezone
@@ -526,6 +528,61 @@ def test_a_claim_older_than_the_lease_is_taken_over(customer, mug, mailoutbox):
     assert message.claimed_at is None, (
         f"The message is handled, yet still claimed (claimed_at {message.claimed_at}). Clear "
         "the claim when recording handled_at, in the same UPDATE (TODO 5)."
+    )
+
+
+def test_a_run_that_another_claimed_between_its_read_and_its_claim_sends_nothing(
+    customer, mug, mailoutbox
+):
+    message = message_of(place_order(customer, mug))
+    # Right after this run first reads the message, another run claims it, if it can, as a
+    # run in another worker would: then this run must not send while that claim stands.
+    this_run, race = threading.current_thread(), {"read": False, "raced": False, "won": False}
+    execute = CursorWrapper.execute
+
+    def other_run_claims():
+        try:
+            race["won"] = bool(
+                OutboxMessage.objects.filter(
+                    pk=message.pk, handled_at__isnull=True, claimed_at__isnull=True
+                ).update(claimed_at=timezone.now())
+            )
+        except Exception:  # SQLite: this run's transaction locks the table; no race then.
+            pass
+        finally:
+            connections.close_all()
+
+    def execute_then_race(cursor, sql, params=None):
+        if threading.current_thread() is this_run and not race["raced"]:
+            if race["read"]:  # This run's next statement: the other run's claim goes first.
+                race["raced"] = True
+                other_run = threading.Thread(target=other_run_claims)
+                other_run.start()
+                other_run.join(timeout=1)
+            elif re.match(r'\s*SELECT .* FROM "shop_outboxmessage"(\s|$)', sql, re.S):
+                race["read"] = True
+        return execute(cursor, sql, params)
+
+    sent_while_claimed = []
+    send_messages = EmailBackend.send_messages
+
+    def note_claim(backend, messages):
+        sent_while_claimed.append(race["won"])
+        return send_messages(backend, messages)
+
+    with (
+        mock.patch.object(CursorWrapper, "execute", execute_then_race),
+        mock.patch.object(EmailBackend, "send_messages", note_claim),
+    ):
+        outcome = run_handle_message(message)
+
+    assert not any(sent_while_claimed), (
+        "Between this run's read of the message and its claim, another run claimed it. This "
+        f"run should have found it claimed, and retried; it {outcome} and sent the email "
+        "anyway, beside the other run: two emails. A read, then a write, leaves that gap: "
+        "claim with ONE conditional UPDATE (OutboxMessage.objects.filter(<not handled, not "
+        "claimed or claim expired>, pk=message_id).update(claimed_at=now)) and run the "
+        "handler only if it updated the row (TODO 5)."
     )
 
 
