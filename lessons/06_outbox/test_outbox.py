@@ -7,6 +7,7 @@ the broker down for a `with` block: a port where nothing listens, and a socket t
 never answers. These tests commit for real: the worker sees only what is committed.
 """
 
+import logging
 import re
 import threading
 import time
@@ -30,6 +31,7 @@ from kombu.exceptions import EncodeError, OperationalError
 from outbox import handlers, relay
 from outbox.tasks import handle_message
 from shop.models import Order, OrderLine, OutboxMessage
+from shop.signals import order_report_sent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # Tests where nothing but this thread touches the database run in a transaction that is rolled
@@ -583,6 +585,39 @@ def test_a_run_that_another_claimed_between_its_read_and_its_claim_sends_nothing
         "claim with ONE conditional UPDATE (OutboxMessage.objects.filter(<not handled, not "
         "claimed or claim expired>, pk=message_id).update(claimed_at=now)) and run the "
         "handler only if it updated the row (TODO 5)."
+    )
+
+
+def test_a_failing_receiver_of_the_report_is_logged_once_and_the_message_still_handled(
+    customer, mug, mailoutbox, caplog
+):
+    message = message_of(place_order(customer, mug))
+
+    def failing_receiver(sender, **kwargs):
+        raise LookupError("a bug in a receiver")
+
+    order_report_sent.connect(failing_receiver, weak=False)
+    try:
+        with caplog.at_level(logging.ERROR):
+            outcome = run_handle_message(message)
+    finally:
+        order_report_sent.disconnect(failing_receiver)
+
+    handled_at = outbox_state(message).handled_at
+    assert (len(mailoutbox), outcome, handled_at is not None) == (1, "returned", True), (
+        "A receiver of order_report_sent failed after the report was sent: the message should "
+        f"still be handled; {len(mailoutbox)} emails were sent, handle_message {outcome}, and "
+        f"handled_at is {handled_at}. The report is announced with send_robust()."
+    )
+    logged = [
+        (record.name, record.levelname)
+        for record in caplog.records
+        if record.exc_info and isinstance(record.exc_info[1], LookupError)
+    ]
+    assert logged == [("django.dispatch", "ERROR")], (
+        "The failing receiver's error should be logged once, by send_robust() itself on the "
+        f"django.dispatch logger at ERROR; the records with its error were (logger, level) "
+        f"{logged}. Leave the logging to Django: no second record of your own (lesson 01)."
     )
 
 
