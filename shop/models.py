@@ -88,8 +88,12 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
-    # The worker's side: when the work was done (the email sent).
+    # The worker's side: when the work was done (the email sent); and a lease on doing it, set
+    # when a run claims the message, cleared once the work is done or has failed. A claim older
+    # than the lease belongs to a run that died, and another run may take it over. No lock is
+    # held while the mail server talks.
     handled_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

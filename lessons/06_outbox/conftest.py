@@ -2,10 +2,10 @@
 
 import socket
 import threading
+import time
 from contextlib import closing, contextmanager
 
 import pytest
-from celery.exceptions import TimeoutError as ResultTimeout
 from celery.signals import after_task_publish
 
 from shop.celery import app
@@ -37,15 +37,35 @@ class Published:
     def run_worker(self):
         """Start a worker, let it run every task published so far, and stop it."""
         with running_worker(app):
-            for task in self.tasks:
-                result = app.AsyncResult(task["id"])
-                try:
-                    result.get(timeout=WAIT, interval=0.01, propagate=False)
-                except ResultTimeout:
-                    pytest.fail(
-                        f"A handle_message task was still unfinished after {WAIT} s (its state: "
-                        f"{result.state}). Does it wait for something?"
-                    )
+            for task, message_id in zip(self.tasks, self.message_ids, strict=True):
+                wait_for(app.AsyncResult(task["id"]), message_id)
+
+
+def wait_for(result, message_id):
+    """Wait until the task has run; fail with advice if it asks to be retried or never ends."""
+    deadline = time.monotonic() + WAIT
+    while not result.ready() and time.monotonic() < deadline:
+        if result.state == "RETRY":
+            from shop.models import OutboxMessage
+
+            message = OutboxMessage.objects.filter(pk=message_id).first()
+            state = (
+                f"message #{message_id} has handled_at {message.handled_at} and claimed_at "
+                f"{message.claimed_at}"
+                if message
+                else f"message #{message_id} does not exist"
+            )
+            pytest.fail(
+                f"A handle_message task asked to be retried instead of finishing: {state}. A "
+                "run retries when it finds the message claimed and not handled; once the "
+                "handler has run, set handled_at and clear the claim (TODO 5)."
+            )
+        time.sleep(0.01)
+    if not result.ready():
+        pytest.fail(
+            f"A handle_message task was still unfinished after {WAIT} s (its state: "
+            f"{result.state}). Does it wait for something?"
+        )
 
 
 @pytest.fixture
