@@ -8,18 +8,21 @@ from decimal import Decimal
 
 import pytest
 
+# Customers are numbered from 1001 and orders from 1, so an order's id is never its owner's: code
+# that looks one up by the other finds nothing, rather than the right row by chance.
+
 
 @pytest.fixture
 def customer(django_user_model):
     return django_user_model.objects.create_user(
-        username="alice", email="alice@example.com", password="wonderland-42"
+        pk=1001, username="alice", email="alice@example.com", password="wonderland-42"
     )
 
 
 @pytest.fixture
 def other_customer(django_user_model):
     return django_user_model.objects.create_user(
-        username="bob", email="bob@example.com", password="builder-42"
+        pk=1002, username="bob", email="bob@example.com", password="builder-42"
     )
 
 

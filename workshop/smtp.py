@@ -1,7 +1,8 @@
 """A real SMTP server on loopback, for the tests, the notebooks and the demo.
 
 It keeps every message it accepts. It can also play a flaky or slow mail server: refuse the
-next deliveries with a temporary error (to exercise retries), or wait before answering.
+next deliveries with a temporary error (to exercise retries), wait before answering, or hold
+every answer until the test lets it go (to see who waited for the mail server, without a clock).
 
     with SMTPServer() as server:
         ...  # send mail to server.host:server.port
@@ -24,12 +25,17 @@ class MailSink:
         self.attempts = 0
         self.refusals_left = 0
         self.delay = 0.0
+        self.hold_timeout = None  # seconds a delivery waits for release(); None: no hold
+        self.released = threading.Event()
         self._arrived = threading.Condition()
 
     async def handle_DATA(self, server, session, envelope):
         self.attempts += 1
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold_timeout is not None:
+            # In a thread: the server's event loop goes on with other connections meanwhile.
+            await asyncio.to_thread(self.released.wait, self.hold_timeout)
         if self.refusals_left:
             self.refusals_left -= 1
             return "451 4.3.0 Mailbox busy, try again later"
@@ -71,6 +77,19 @@ class SMTPServer:
     def answer_after(self, seconds):
         """Make every delivery wait this long: a slow mail server."""
         self.sink.delay = seconds
+
+    def hold(self, timeout):
+        """Hold every delivery until release() is called, or for `timeout` seconds at most.
+
+        A mail server that answers only when the test says so: what arrived before release()
+        was sent by code that waited for it (at least `timeout` seconds).
+        """
+        self.sink.released.clear()
+        self.sink.hold_timeout = timeout
+
+    def release(self):
+        """Let the held deliveries, and every later one, through."""
+        self.sink.released.set()
 
     def wait_for(self, count, timeout=5.0):
         """The messages received, once there are at least `count` (or after `timeout`)."""

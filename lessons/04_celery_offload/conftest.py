@@ -113,23 +113,6 @@ def queued_reports():
     before_task_publish.disconnect(reports.record, sender=REPORT_TASK)
 
 
-@pytest.fixture(autouse=True)
-def orders_numbered_apart_from_their_owners(request):
-    """Order ids that are not their owner's id: a lookup by the wrong id then finds nothing.
-
-    In an empty database the first user and the first order are both #1, and a task queued
-    with the owner's id would load the right order by chance. Three orders made and deleted
-    first (bulk_create sends no post_save, so nothing is queued) move the next order to #4+.
-    """
-    if "customer" not in request.fixturenames:
-        return
-    from shop.models import Order
-
-    customer = request.getfixturevalue("customer")
-    placeholders = Order.objects.bulk_create(Order(owner=customer) for _ in range(3))
-    Order.objects.filter(pk__in=[order.pk for order in placeholders]).delete()
-
-
 @pytest.fixture
 def quick_retries(monkeypatch):
     """The report task's retries, each 100,000 times sooner; returns the waits asked for, in s.

@@ -33,7 +33,8 @@ from outbox.tasks import handle_message
 from shop.models import Order, OrderLine, OutboxMessage
 from shop.signals import order_report_sent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+APPS = ["django.contrib.auth", "django.contrib.sessions", "shop", "outbox"]
+pytestmark = pytest.mark.django_db(transaction=True, available_apps=APPS)
 # Tests where nothing but this thread touches the database run in a transaction that is rolled
 # back at the end, which is faster than emptying every table.
 ROLLED_BACK = pytest.mark.django_db
