@@ -22,6 +22,9 @@ What to keep in mind, because the worker is a thread and not a process of its ow
   query from the test while a task is writing fails at once with "database table is locked".
   Wait for the task's result (`result.get()`) or for what it sent, then query.
 - It shares this process's logging, which Celery is kept from reconfiguring.
+- It runs one task at a time, as `celery worker --pool solo` does. (Without a broker that an
+  event loop can watch, Celery runs a retry that comes due in the worker's timer thread, which
+  could start it while the task before it is still finishing: the worker makes it wait.)
 """
 
 import itertools
@@ -31,7 +34,7 @@ from contextlib import contextmanager
 from socket import gethostname
 
 from celery.contrib.testing.worker import start_worker
-from celery.signals import setup_logging, worker_shutdown
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_shutdown
 from celery.utils.nodenames import nodename
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -63,6 +66,9 @@ def running_worker(app=None, *, purge=False, shutdown_timeout=10.0):
     hostname = nodename(f"workshop-{os.getpid()}-{next(_numbers)}", gethostname())
     # A worker configures logging for its process; this process has done that already.
     setup_logging.connect(_leave_logging_alone)
+    one_at_a_time = _OneTaskAtATime(hostname)
+    task_prerun.connect(one_at_a_time.task_starts)
+    task_postrun.connect(one_at_a_time.task_ended)
     worker = None
     try:
         with start_worker(
@@ -95,8 +101,30 @@ def running_worker(app=None, *, purge=False, shutdown_timeout=10.0):
                 )
     finally:
         setup_logging.disconnect(_leave_logging_alone)
+        task_prerun.disconnect(one_at_a_time.task_starts)
+        task_postrun.disconnect(one_at_a_time.task_ended)
         if worker is not None:
             worker_shutdown.disconnect(_close_database_connections, sender=worker)
+
+
+class _OneTaskAtATime:
+    """task_prerun and task_postrun receivers that let one task of the worker run at a time."""
+
+    def __init__(self, hostname):
+        self.hostname = hostname
+        self._lock = threading.Lock()
+        self._holding = threading.local()
+
+    def task_starts(self, task, **kwargs):
+        if task.request.hostname == self.hostname:
+            self._lock.acquire()
+            self._holding.lock = True
+
+    def task_ended(self, task, **kwargs):
+        # Postrun is sent even when a prerun receiver failed: release only what was taken.
+        if getattr(self._holding, "lock", False):
+            self._holding.lock = False
+            self._lock.release()
 
 
 def _tick():

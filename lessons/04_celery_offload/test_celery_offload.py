@@ -17,7 +17,7 @@ from unittest import mock
 
 import pytest
 from celery.exceptions import TimeoutError as ResultTimeout
-from celery.signals import before_task_publish, task_prerun
+from celery.signals import task_prerun, task_retry
 from celery.worker import state as worker_state
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, connections, transaction
@@ -134,25 +134,6 @@ def connected(signal, *receivers):
     finally:
         for receiver in receivers:
             signal.disconnect(receiver)
-
-
-@contextmanager
-def before_each_retry(handler):
-    """Call handler() as each retry of the report task is queued, before its message leaves.
-
-    Not on task_retry: Celery sends that signal once the retry is on its way, and the tests'
-    worker may start a retry that is due at once, in its timer's thread.
-    """
-
-    def on_publish(sender, headers, **kwargs):
-        if headers["retries"]:
-            handler()
-
-    before_task_publish.connect(on_publish, sender=send_order_report.name, weak=False)
-    try:
-        yield
-    finally:
-        before_task_publish.disconnect(on_publish, sender=send_order_report.name)
 
 
 def nothing_queued(queued_reports):
@@ -416,10 +397,10 @@ def test_a_mail_server_that_is_down_is_retried(
     # ConnectionError). When the task asks for a retry, the mail server is back.
     settings.EMAIL_PORT = closed_port()
 
-    def server_back():
+    def server_back(**kwargs):
         settings.EMAIL_PORT = deliver_by_smtp.port
 
-    with before_each_retry(server_back):
+    with connected(task_retry, server_back):
         order = place_order(customer, mug)
         queued_reports.wait()
 
@@ -624,10 +605,10 @@ def test_a_report_claimed_by_a_live_run_is_retried_not_dropped(
     # Another run claimed the report half a minute ago and is still sending it (a slow mail
     # server: 10 s per exchange). When this run retries, that one fails, and lets go of its
     # claim: the retry then sends the report.
-    def other_run_lets_go():
+    def other_run_lets_go(**kwargs):
         Order.objects.update(report_claimed_at=None)
 
-    with runs_of_the_report_task() as runs, before_each_retry(other_run_lets_go):
+    with runs_of_the_report_task() as runs, connected(task_retry, other_run_lets_go):
         order = place_order(customer, mug, claimed_at=timezone.now() - timedelta(seconds=30))
         queued_reports.wait()
 
@@ -708,7 +689,7 @@ def test_a_run_that_another_claimed_between_its_read_and_its_write_sends_nothing
         if not worker_thread:
             worker_thread.append(threading.current_thread())
 
-    def other_run_lets_go():
+    def other_run_lets_go(**kwargs):
         other_run["let_go"] = True
         Order.objects.update(report_claimed_at=None)
 
@@ -721,7 +702,7 @@ def test_a_run_that_another_claimed_between_its_read_and_its_write_sends_nothing
 
     with (
         connected(task_prerun, note_worker),
-        before_each_retry(other_run_lets_go),
+        connected(task_retry, other_run_lets_go),
         mock.patch.object(CursorWrapper, "execute", execute_then_race),
         mock.patch.object(EmailBackend, "send_messages", note_claim),
     ):
