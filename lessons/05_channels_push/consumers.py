@@ -11,6 +11,7 @@ Frames, all JSON:
   client -> server  {"type": "ping"}
 """
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from . import groups
@@ -22,8 +23,22 @@ CLOSE_NOT_LOGGED_IN = 4401
 # Daphne lets frames of up to 1 MiB through, and decoding that much JSON stalls the event loop.
 MAX_FRAME_CHARS = 4096
 
+# The events from the channel layer, which the consumer forwards without touching the database.
+PUSHED_EVENTS = {"price.changed", "report.sent"}
+
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message):
+        # Before every handler, Channels closes stale database connections, as Django does
+        # around a request: a hop to the one thread that runs sync code. A pushed event needs
+        # no database, and a price change to a thousand sockets would queue a thousand hops
+        # there (ahead of the requests' own sync work): call its handler directly.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler and message["type"] in PUSHED_EVENTS:
+            await handler(message)
+        else:
+            await super().dispatch(message)  # It raises for an event with no handler.
+
     async def connect(self):
         # TODO 1: `user = self.scope["user"]` (AuthMiddlewareStack put it there). An anonymous
         # user (not user.is_authenticated) gets no notifications: accept, then close with
