@@ -1,6 +1,9 @@
 """The relay_outbox command: `python manage.py relay_outbox` runs the relay, for good or --once."""
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError, connection
 
 from outbox import notify, relay
 from shop.models import OutboxMessage
@@ -34,8 +37,15 @@ class Command(BaseCommand):
             # how many are left. A CommandError does both.
             return
         while True:
-            self.drain(batch_size)
-            notify.wait_for_new_messages(timeout=idle_wait)
+            try:
+                self.drain(batch_size)
+                notify.wait_for_new_messages(timeout=idle_wait)
+            except (OperationalError, InterfaceError) as error:
+                # The database restarted, or dropped the connection: the relay outlives it.
+                # Closed, the connection is opened anew by the next query.
+                self.stderr.write(f"Database unreachable, trying again in {idle_wait} s: {error}")
+                connection.close()
+                time.sleep(idle_wait)
 
     def drain(self, batch_size):
         """Publish batch after batch until none is due or the broker fails; return how many."""

@@ -26,6 +26,9 @@ def wait_for_new_messages(timeout):
         return
     connection.ensure_connection()
     listener = connection.connection  # the psycopg connection under Django's, in autocommit
-    listener.execute(f"LISTEN {CHANNEL}")  # Once per connection; repeating it does no harm.
-    for _notification in listener.notifies(timeout=timeout, stop_after=1):
-        pass
+    # Django's own wrapper: psycopg's errors become Django's (a dropped connection raises
+    # django.db.OperationalError, which the relay's loop expects).
+    with connection.wrap_database_errors:
+        listener.execute(f"LISTEN {CHANNEL}")  # Once per connection; repeating it does no harm.
+        for _notification in listener.notifies(timeout=timeout, stop_after=1):
+            pass

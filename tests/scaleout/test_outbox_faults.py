@@ -215,3 +215,20 @@ def test_on_postgresql_a_new_message_wakes_the_relay_at_once(outbox_shop):
     poll(lambda: shop.outbox()[1] == shop.outbox()[0] == 2, "the relay did not wake up", 10)
     took = time.monotonic() - started
     assert took < 10, f"NOTIFY should wake the relay within moments; it took {took:.1f} s"
+
+
+def test_a_relay_whose_database_connection_drops_reconnects(outbox_shop):
+    shop = outbox_shop("redis")
+    relay = shop.start_relay("relay", "--idle-wait", "1")
+    time.sleep(2)  # The relay has found nothing, and waits in LISTEN.
+    with psycopg.connect(shop.database_url, autocommit=True, connect_timeout=5) as admin:
+        dropped = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+        ).fetchall()
+    assert dropped, "The relay's listening connection was not found in pg_stat_activity"
+    shop.place_orders(2)  # Two orders, and the customer's welcome email: three messages.
+    poll(lambda: shop.outbox()[1] == shop.outbox()[0] == 3, "the relay published nothing", 15)
+    assert relay.poll() is None, (
+        f"The relay exited when PostgreSQL dropped its connection:\n{shop.relays.log('relay')}"
+    )
