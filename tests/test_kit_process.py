@@ -130,3 +130,19 @@ def test_a_lesson_with_no_selected_test_is_not_a_failure(run):
 
     assert result.returncode == 0, result.output
     assert "2 skipped" in result.output, result.output
+
+
+def test_a_lesson_whose_conftest_imports_the_lesson_runs_beside_another(run):
+    # Lesson 05's conftest.py imports channels_push, which only its child process loads.
+    result = run("-m", "pytest", SIGNALS_BASICS, "lessons/05_channels_push", "-q", "--solutions")
+
+    assert result.returncode == 0, result.output
+    assert result.output.strip().splitlines()[-1].startswith("2 passed"), result.output
+
+
+def test_the_learners_full_run_collects_every_lesson_without_an_error(run):
+    result = run("-m", "pytest", "--collect-only", "-q")
+
+    assert result.returncode == 0, result.output
+    last_line = result.output.strip().splitlines()[-1]
+    assert "tests collected in" in last_line and "error" not in last_line, result.output

@@ -47,6 +47,10 @@ class Plan:
             kept.append(arg)
         return kept
 
+    def started_here(self, paths):
+        """The command-line paths whose conftest.py this process loads: not the children's."""
+        return [path for path in paths if not lesson_named(path, self)]
+
 
 def lesson_named(arg, plan):
     return next((lesson for lesson, args in plan.children.items() if arg in args), None)
@@ -74,7 +78,18 @@ def plan(paths, invocation, target):
     return Plan(here=tuple(here), children=named, options=tuple(options))
 
 
-class LessonDirectory(pytest.Directory):
+class LessonDirectory(pytest.Collector):
+    """A lesson's folder, whose tests a child process collects and runs.
+
+    Not a pytest.Directory: pytest would import the folder's conftest.py in this process, where
+    the lesson is not loaded, and the conftest.py could not import it.
+    """
+
+    @classmethod
+    def from_parent(cls, parent, *, path):
+        nodeid = path.relative_to(parent.config.rootpath).as_posix()
+        return super().from_parent(parent, name=path.name, path=path, nodeid=nodeid)
+
     def collect(self):
         yield LessonRun.from_parent(self, name=course.lesson_for_path(self.path).slug)
 

@@ -58,6 +58,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
     plan = lesson_processes.plan(options.file_or_dir, early_config.invocation_params, target)
     early_config.stash[lesson_processes.PLAN] = plan
     args[:] = plan.rewritten(args, options.file_or_dir)
+    if plan.children:
+        # pytest imports the conftest.py of each folder named on the command line as it starts.
+        # A lesson run by a child is not loaded here, and its conftest.py could not import it.
+        early_config.known_args_namespace.file_or_dir = plan.started_here(options.file_or_dir)
     not_loaded = json.loads(options.lessons_that_failed_to_load)
     for lesson in plan.here:
         if lesson.slug not in not_loaded and (error := syntax_error(lesson, target)):
