@@ -72,7 +72,7 @@ def redis_latencies(user, product):
     client.force_login(user)  # A session in the database the server reads too.
     layers = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

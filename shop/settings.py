@@ -155,28 +155,26 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 if REDIS_URL := os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Redis pub/sub (channels_redis, "beta"): a group_send is one PUBLISH, and each
+            # server hands it to its own members; the core layer (RedisChannelLayer) writes a
+            # message per member into Redis, which every server then reads one at a time. A
+            # server's subscriptions end with its connection, so a server that dies leaves
+            # nothing behind in the groups. What it gives up: a message sent while a consumer
+            # is not subscribed is not kept for it (nothing is, for a push).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 # A dict, not a bare URL, to pass redis-py's connection settings.
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        # The layer waits for messages with a blocking read of 5 s (BZPOPMIN);
-                        # redis-py 8 times every read out after 5 s unless told otherwise, and
-                        # an idle WebSocket died with "Timeout reading from ...". Longer than
-                        # the layer's wait, so a Redis that stops answering is still noticed.
+                        # A Redis that stops answering is noticed after this long, rather than
+                        # never; the layer's own reads wait at most 0.1 s at a time.
                         "socket_timeout": 15,
-                        # Every consumer borrows a connection to join its groups: a server
-                        # whose sockets connect at once borrows as many (redis-py allows 100,
-                        # then raises). Size it for the sockets one server holds.
+                        # Consumers that connect at once each publish or subscribe through the
+                        # pool (redis-py allows 100, then raises): size it for one server.
                         "max_connections": 2000,
                     }
                 ],
-                # A connection leaves its groups on disconnect; a server that dies cannot say
-                # so, and its channel names stay in the groups until they expire. Daphne
-                # closes a WebSocket after a day (--websocket_timeout), and the live page
-                # reconnects: a day, no less, so that no open socket is dropped from a group.
-                "group_expiry": 24 * 60 * 60,
             },
         }
     }

@@ -87,7 +87,7 @@ class QueuedReports:
         for message in self.messages:
             result = app.AsyncResult(message["id"])
             try:
-                result.get(timeout=WAIT, interval=0.01, propagate=False)
+                result.get(timeout=WAIT, interval=0.002, propagate=False)
             except ResultTimeout:
                 pytest.fail(
                     f"A report task was still unfinished after {WAIT} s (its state: "

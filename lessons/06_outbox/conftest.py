@@ -60,7 +60,7 @@ def wait_for(result, message_id):
                 "run retries when it finds the message claimed and not handled; once the "
                 "handler has run, set handled_at and clear the claim (TODO 5)."
             )
-        time.sleep(0.01)
+        time.sleep(0.002)
     if not result.ready():
         pytest.fail(
             f"A handle_message task was still unfinished after {WAIT} s (its state: "
