@@ -15,6 +15,7 @@
 - Every run records its results, which ``python -m workshop`` shows on the board.
 """
 
+import gc
 import json
 import os
 import subprocess
@@ -112,6 +113,10 @@ def start_django(config, loading, not_loaded):
         names = ", ".join(lesson.slug for lesson in loading)
         print(f"Loading {names} into Django...", file=sys.stderr, flush=True)
 
+    # pytest and the kit live as long as the process: the garbage collector need not scan them
+    # again. Nothing of a lesson exists yet, so whatever a lesson leaves as garbage (a receiver
+    # that nothing keeps alive) is still collected.
+    gc.freeze()
     stop = partial(stop_loading, config, not_loaded)
     # Only a line of the lesson's own that is still running counts as an endless loop: a slow
     # first start (imports compiling) goes on.
@@ -327,3 +332,10 @@ def pytest_configure(config):
     recorder = results.Recorder(target, config.stash[NOT_LOADED])
     config.pluginmanager.register(recorder, "workshop-results")
     config.pluginmanager.register(lesson_processes.Children(config, recorder), "workshop-children")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    # The process ends now: left tracked, everything it loaded is scanned, and what is in cycles
+    # freed one by one, as the interpreter exits (a tenth of a second of a lesson's check).
+    gc.freeze()
