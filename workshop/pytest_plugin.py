@@ -15,6 +15,7 @@
 - Every run records its results, which ``python -m workshop`` shows on the board.
 """
 
+import atexit
 import gc
 import json
 import os
@@ -114,8 +115,8 @@ def start_django(config, loading, not_loaded):
         print(f"Loading {names} into Django...", file=sys.stderr, flush=True)
 
     # pytest and the kit live as long as the process: the garbage collector need not scan them
-    # again. Nothing of a lesson exists yet, so whatever a lesson leaves as garbage (a receiver
-    # that nothing keeps alive) is still collected.
+    # again. No lesson's code has run yet, so whatever it leaves as garbage (a receiver that
+    # nothing keeps alive) is still collected.
     gc.freeze()
     stop = partial(stop_loading, config, not_loaded)
     # Only a line of the lesson's own that is still running counts as an endless loop: a slow
@@ -334,8 +335,7 @@ def pytest_configure(config):
     config.pluginmanager.register(lesson_processes.Children(config, recorder), "workshop-children")
 
 
-@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config):
-    # The process ends now: left tracked, everything it loaded is scanned, and what is in cycles
-    # freed one by one, as the interpreter exits (a tenth of a second of a lesson's check).
-    gc.freeze()
+    # As the interpreter exits, it scans everything still tracked and frees what is in cycles
+    # one by one, memory the system takes back anyway: a tenth of a second of a lesson's check.
+    atexit.register(gc.freeze)
