@@ -3,6 +3,7 @@
 import signal
 import sys
 import threading
+import time
 
 from workshop import course, watchdog
 
@@ -24,6 +25,29 @@ def test_a_loop_past_its_deadline_is_reported_without_sigalrm(monkeypatch):
             pass
 
     assert expired.is_set()
+
+
+def test_a_block_that_ended_is_not_reported_when_its_deadline_comes():
+    expired = []
+    with watchdog.deadline(0.02, expired.append):
+        pass
+    time.sleep(0.06)
+    assert not expired
+
+
+def test_a_short_deadline_inside_a_long_one_is_kept():
+    expired = threading.Event()
+    with watchdog.deadline(30, print), watchdog.deadline(0.05, lambda where: expired.set()):
+        expired.wait(5)
+    assert expired.is_set()
+
+
+def test_one_thread_watches_every_deadline():
+    for _ in range(3):
+        with watchdog.deadline(5, print):
+            pass
+    watchers = [thread for thread in threading.enumerate() if thread.name == "workshop-watchdog"]
+    assert len(watchers) == 1
 
 
 def test_a_slow_block_gets_a_notice_first():
