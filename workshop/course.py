@@ -38,6 +38,7 @@ class Lesson:
     concept: str
     edit: tuple[str, ...]  # the files a learner edits, relative to the lesson folder
     hints: tuple[str, ...]
+    async_tests: bool = False  # `async def` tests, which anyio's pytest plugin runs
 
     @property
     def folder(self) -> Path:
@@ -74,6 +75,7 @@ def lessons() -> tuple[Lesson, ...]:
                 concept=meta["concept"],
                 edit=tuple(meta["edit"]),
                 hints=tuple(hint.strip() for hint in meta["hints"]),
+                async_tests=meta.get("async_tests", False),
             )
         )
     return tuple(found)

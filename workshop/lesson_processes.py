@@ -33,6 +33,11 @@ class Plan:
     here: tuple = ()  # the lessons this process loads
     children: dict = field(default_factory=dict)  # lesson -> its command-line paths
     options: tuple = ()  # what the children are given besides their paths
+    others: bool = False  # tests that are not a lesson's run here too (tests/, say)
+
+    def needs_async_tests(self):
+        """Whether this process runs `async def` tests: the kit's own, or a lesson's."""
+        return self.others or any(lesson.async_tests for lesson in self.here)
 
     def rewritten(self, args, paths):
         """The command line for this process: a lesson run by a child is named by its folder."""
@@ -75,7 +80,7 @@ def plan(paths, invocation, target):
         return Plan(here=tuple(named))
     here = course.lessons() if rest and target == "solutions" else ()
     options = [arg for arg in invocation.args if arg not in paths]
-    return Plan(here=tuple(here), children=named, options=tuple(options))
+    return Plan(here=tuple(here), children=named, options=tuple(options), others=rest)
 
 
 class LessonDirectory(pytest.Collector):

@@ -59,6 +59,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
     target = "solutions" if options.solutions else "mine"
     plan = lesson_processes.plan(options.file_or_dir, early_config.invocation_params, target)
     early_config.stash[lesson_processes.PLAN] = plan
+    if plan.needs_async_tests():
+        # Left out by pyproject.toml (-p no:anyio): importing it is a tenth of a check's start.
+        early_config.pluginmanager.import_plugin("anyio.pytest_plugin")
     args[:] = plan.rewritten(args, options.file_or_dir)
     if plan.children:
         # pytest imports the conftest.py of each folder named on the command line as it starts.

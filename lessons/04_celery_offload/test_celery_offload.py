@@ -767,7 +767,6 @@ def test_the_order_page_answers_before_a_slow_mail_server_does(
 ):
     deliver_by_smtp.hold(HOLD)  # The mail server answers only when the test lets it.
     client.force_login(customer)
-    client.get(reverse("home"))  # The first request loads the URLs and templates.
 
     with queuing_the_report():
         response = client.post(reverse("place_order"), {"product": mug.pk})

@@ -55,3 +55,18 @@ def test_a_lesson_named_by_a_file_is_collected_here_as_its_folder():
         "tests",
     ]
     assert found.children[course.find(1)] == [arg]
+
+
+def test_anyio_is_loaded_only_where_async_tests_run():
+    assert plan("lessons/05_channels_push").needs_async_tests()  # its lesson.toml says so
+    assert not plan("lessons/01_signals_basics").needs_async_tests()
+    assert not plan("lessons/01_signals_basics", "lessons/05_channels_push").needs_async_tests()
+    assert plan("tests").needs_async_tests()  # the kit's own tests have some
+    assert plan().needs_async_tests()
+
+
+def test_the_conftest_of_a_lesson_run_by_a_child_is_not_loaded_here():
+    found = plan("lessons/01_signals_basics", "lessons/05_channels_push")
+
+    assert found.started_here(["lessons/01_signals_basics", "lessons/05_channels_push"]) == []
+    assert found.started_here(["tests"]) == ["tests"]
