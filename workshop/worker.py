@@ -52,9 +52,8 @@ def running_worker(app=None, *, purge=False, shutdown_timeout=10.0):
         would run now.
     shutdown_timeout: how long leaving the block may wait for the task that is running.
 
-    Yields the worker (a `celery.worker.WorkController`). Its `hostname` is the one that the
-    tasks it runs see in `self.request.hostname`. Leaving the block stops it warmly: a task that
-    is running finishes first.
+    Yields the worker (a `celery.worker.WorkController`). Leaving the block stops it warmly: a
+    task that is running finishes first.
     """
     if app is None:
         from shop.celery import app
@@ -66,7 +65,7 @@ def running_worker(app=None, *, purge=False, shutdown_timeout=10.0):
     hostname = nodename(f"workshop-{os.getpid()}-{next(_numbers)}", gethostname())
     # A worker configures logging for its process; this process has done that already.
     setup_logging.connect(_leave_logging_alone)
-    one_at_a_time = _OneTaskAtATime(hostname)
+    one_at_a_time = _OneTaskAtATime()
     task_prerun.connect(one_at_a_time.task_starts)
     task_postrun.connect(one_at_a_time.task_ended)
     worker = None
@@ -108,15 +107,18 @@ def running_worker(app=None, *, purge=False, shutdown_timeout=10.0):
 
 
 class _OneTaskAtATime:
-    """task_prerun and task_postrun receivers that let one task of the worker run at a time."""
+    """task_prerun and task_postrun receivers that let one task run at a time.
 
-    def __init__(self, hostname):
-        self.hostname = hostname
+    Every task that a worker of this process runs waits its turn; a task run eagerly (apply(),
+    inside another task, say) does not, or it would wait for the task that runs it.
+    """
+
+    def __init__(self):
         self._lock = threading.Lock()
         self._holding = threading.local()
 
     def task_starts(self, task, **kwargs):
-        if task.request.hostname == self.hostname:
+        if not task.request.is_eager:
             self._lock.acquire()
             self._holding.lock = True
 
