@@ -99,7 +99,7 @@ def broker_at(url):
 
 
 class Broker:
-    """Take the broker down for a `with` block: refusing connections, or stuck."""
+    """Take the broker down for a `with` block: refusing connections, dropping them, or stuck."""
 
     @contextmanager
     def refusing(self):
@@ -109,6 +109,30 @@ class Broker:
             port = probe.getsockname()[1]
         with broker_at(f"amqp://guest:guest@127.0.0.1:{port}//"):
             yield
+
+    @contextmanager
+    def dropping(self):
+        """A broker that fails: it accepts each connection and closes it at once. Yields the
+        list of connections it has dropped, one a connection attempt."""
+        listener = socket.create_server(("127.0.0.1", 0))
+        dropped = []
+
+        def accept_and_close():
+            while True:
+                try:
+                    connection = listener.accept()[0]
+                except OSError:
+                    return  # The listener is closed: the test is over.
+                dropped.append(connection)
+                connection.close()
+
+        threading.Thread(target=accept_and_close, daemon=True).start()
+        try:
+            with broker_at(f"amqp://guest:guest@127.0.0.1:{listener.getsockname()[1]}//"):
+                yield dropped
+        finally:
+            listener.shutdown(socket.SHUT_RDWR)  # Wakes the thread up from accept().
+            listener.close()
 
     @contextmanager
     def hanging(self):

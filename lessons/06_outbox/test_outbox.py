@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import EncodeError, OperationalError
 
-from outbox import handlers, relay
+from outbox import handlers, relay, tasks
 from outbox.tasks import handle_message
 from shop.models import Order, OrderLine, OutboxMessage
 from shop.signals import order_report_sent
@@ -255,11 +255,10 @@ def test_a_message_is_not_published_before_its_next_attempt_is_due(customer, pub
     )
 
 
-@ROLLED_BACK
-def test_the_relay_locks_the_rows_it_takes_and_skips_rows_locked_by_another(
-    customer, published, monkeypatch
-):
-    write_messages(1, customer)
+@contextmanager
+def locking_queries(monkeypatch):
+    """The outbox queries that lock rows during the block: (their FOR UPDATE clause, and how
+    many atomic blocks were open when each ran)."""
     # SQLite has no row locks, and Django leaves FOR UPDATE out of its SQL. Here it puts it
     # in, as on PostgreSQL; the database is handed the query without it.
     monkeypatch.setattr(connection.features, "has_select_for_update", True)
@@ -269,14 +268,24 @@ def test_the_relay_locks_the_rows_it_takes_and_skips_rows_locked_by_another(
 
     def as_postgresql_would_see_it(execute, sql, params, many, context):
         if match := re.search(r"\sFOR (NO KEY )?UPDATE\b.*$", sql):
-            locking.append((sql, match[0].strip()))
+            if OutboxMessage._meta.db_table in sql:
+                locking.append((match[0].strip(), len(connection.atomic_blocks)))
             sql = sql[: match.start()]
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(as_postgresql_would_see_it):
+        yield locking
+
+
+@ROLLED_BACK
+def test_the_relay_locks_the_rows_it_takes_and_skips_rows_locked_by_another(
+    customer, published, monkeypatch
+):
+    write_messages(1, customer)
+    with locking_queries(monkeypatch) as locking:
         relay_pending()
 
-    clauses = [clause for sql, clause in locking if OutboxMessage._meta.db_table in sql]
+    clauses = [clause for clause, _depth in locking]
     assert clauses and all("SKIP LOCKED" in clause for clause in clauses), (
         "The relay should lock the messages it takes and skip those another relay has "
         "locked: SELECT ... FOR UPDATE SKIP LOCKED, select_for_update(skip_locked=True); "
@@ -287,6 +296,23 @@ def test_the_relay_locks_the_rows_it_takes_and_skips_rows_locked_by_another(
             if clauses
             else "it locked nothing: two relays would publish the same messages (TODO 2)."
         )
+    )
+
+
+@ROLLED_BACK
+def test_the_relay_takes_its_messages_inside_its_own_transaction(customer, published, monkeypatch):
+    write_messages(1, customer)
+    # This test runs in a transaction of its own, rolled back at the end: the relay's is inside.
+    outside = len(connection.atomic_blocks)
+    with locking_queries(monkeypatch) as locking:
+        relay_pending()
+
+    assert locking and all(depth > outside for _clause, depth in locking), (
+        "The relay should take and lock its messages inside relay_pending's "
+        "transaction.atomic() block, so that the locks last until the messages are marked "
+        "sent and committed; it ran its locking query outside that transaction. Run the "
+        "query (list(...)) inside the `with transaction.atomic():` block: on PostgreSQL, "
+        "Django refuses select_for_update() outside a transaction (TODO 2)."
     )
 
 
@@ -365,6 +391,23 @@ def test_with_the_broker_stuck_the_relay_gives_up_within_its_timeout(customer, p
 
 
 @ROLLED_BACK
+def test_a_failed_publish_is_tried_once_then_left_to_the_relays_schedule(
+    customer, published, broker
+):
+    write_messages(1, customer)
+    with broker.dropping() as dropped:
+        relay_pending()  # Each connection is counted before it is closed: all are, by now.
+    message = OutboxMessage.objects.get()
+
+    assert message.sent_at is None and len(dropped) == 1, (
+        "Against a broker that drops every connection, one pass of the relay should try once, "
+        f"and leave the message to its own schedule (next_attempt_at); it connected "
+        f"{len(dropped)} times, and the message has sent_at {message.sent_at}. Celery retries a "
+        "publish by itself unless told not to: apply_async(..., retry=False) (TODO 3)."
+    )
+
+
+@ROLLED_BACK
 def test_each_retry_waits_longer_than_the_last(customer, published, broker):
     write_messages(1, customer)
     message = OutboxMessage.objects.get()
@@ -382,6 +425,26 @@ def test_each_retry_waits_longer_than_the_last(customer, published, broker):
         f"4 s, 8 s (FIRST_RETRY_DELAY, doubled each time); the waits were {shown} s. "
         "Retrying at once, or always after the same wait, hammers a broker that is down "
         "(TODO 4)."
+    )
+
+
+@ROLLED_BACK
+def test_a_retry_waits_from_the_failed_attempt_not_from_when_it_was_due(
+    customer, published, broker
+):
+    write_messages(1, customer)
+    # Written an hour ago, while no relay ran: due since then.
+    OutboxMessage.objects.update(next_attempt_at=timezone.now() - timedelta(hours=1))
+    ran_at = timezone.now()
+    with broker.refusing():
+        relay_pending()
+    wait = (OutboxMessage.objects.get().next_attempt_at - ran_at).total_seconds()
+
+    assert wait >= 0.5, (
+        "A message due for an hour failed to publish: its next attempt should be "
+        f"FIRST_RETRY_DELAY (1 s) from now; it is {wait:.0f} s from now. Counted from the "
+        "old next_attempt_at, it is due already, and the relay retries at once. Set "
+        "next_attempt_at = timezone.now() + the delay (TODO 4)."
     )
 
 
@@ -448,7 +511,8 @@ def test_a_message_published_twice_sends_one_email(customer, mug, published, mai
     assert len(reports) == 1, (
         f"Order #{order.pk}'s message was delivered twice and {len(reports)} reports were "
         "sent; it should be one. In handle_message, claim the message with one conditional "
-        "UPDATE, return if handled_at is set, and set it once the handler has run (TODO 5)."
+        "UPDATE whose filter ANDs pk=message_id, handled_at empty, and the claim empty or "
+        "expired; return if handled_at is set, and set it once the handler has run (TODO 5)."
     )
 
 
@@ -512,6 +576,35 @@ def test_a_message_claimed_by_a_live_run_is_retried_not_dropped(customer, mug, m
             "sent. When the claim is taken and handled_at is empty, raise "
             "self.retry(countdown=...) (bind=True), a lease later (TODO 5)."
         )
+    )
+
+
+def test_a_run_that_finds_a_live_claim_retries_once_the_claim_has_expired(customer, mug):
+    message = message_of(place_order(customer, mug))
+    claim(message, timedelta(seconds=30))
+    asked = []
+
+    def note_retry(task, *args, countdown=None, eta=None, **kwargs):
+        if eta is not None:
+            asked.append((eta - timezone.now()).total_seconds())
+        else:
+            asked.append(task.default_retry_delay if countdown is None else countdown)
+        raise Retry("noted by the test", when=eta or countdown)
+
+    with mock.patch.object(type(handle_message._get_current_object()), "retry", note_retry):
+        outcome = run_handle_message(message)
+
+    expires_in = (tasks.CLAIM_LEASE - timedelta(seconds=30)).total_seconds()
+    assert outcome == "retried" and asked, (
+        f"The message is claimed by a live run: this run should retry, and it {outcome} (TODO 5)."
+    )
+    assert asked[0] >= expires_in - 1, (
+        f"The message was claimed 30 s ago: its claim expires in {expires_in:.0f} s (the "
+        f"lease, CLAIM_LEASE, is {tasks.CLAIM_LEASE.total_seconds():.0f} s). This run asked to "
+        f"be retried in {asked[0]:.0f} s, while the claim still stands: retried that early, it "
+        "finds the claim again, and spends its retries (max_retries) before a dead run's claim "
+        "expires. Retry a lease later: self.retry(countdown=CLAIM_LEASE.total_seconds()); "
+        "Celery's default countdown is 3 minutes (TODO 5)."
     )
 
 
@@ -639,23 +732,32 @@ def test_a_message_whose_email_failed_is_not_marked_handled(customer, mug, monke
     )
 
 
-def test_a_failed_handler_lets_go_of_its_claim_and_its_error(customer, mug, monkeypatch):
+def mail_server_refusing(**payload):
+    raise ConnectionRefusedError(111, "Connection refused")
+
+
+@pytest.mark.parametrize(
+    "failure", [mail_server_down, mail_server_refusing], ids=["SMTPException", "refused"]
+)
+def test_a_failed_handler_lets_go_of_its_claim_and_its_error(customer, mug, monkeypatch, failure):
     message = message_of(place_order(customer, mug))
-    monkeypatch.setitem(handlers.HANDLERS, "order_report", mail_server_down)
+    monkeypatch.setitem(handlers.HANDLERS, "order_report", failure)
     try:
         outcome = run_handle_message(message)
-    except SMTPException:
-        outcome = "raised the SMTPException"
+    except (SMTPException, ConnectionRefusedError) as error:
+        outcome = f"raised the {type(error).__name__}"
+        raised = error
 
     claimed_at = outbox_state(message).claimed_at
-    assert outcome == "raised the SMTPException", (
+    assert outcome.startswith("raised"), (
         f"The handler failed (the mail server was down) and handle_message {outcome}: let the "
         "error go on (re-raise it), so that Celery retries the task (TODO 5)."
     )
     assert claimed_at is None, (
-        f"The handler failed, yet the message is still claimed (claimed_at {claimed_at}): "
-        "Celery's retry would find a live claim and wait a whole lease. Clear the claim when "
-        "the handler fails, then re-raise (TODO 5)."
+        f"The handler failed with {type(raised).__name__}: {raised}, yet the message is still "
+        f"claimed (claimed_at {claimed_at}): Celery's retry would find a live claim and wait a "
+        "whole lease. Clear the claim whatever the handler raised (except Exception:), then "
+        "re-raise (TODO 5)."
     )
 
 
@@ -705,7 +807,8 @@ def test_relay_outbox_once_exits_non_zero_while_messages_are_pending(customer, p
     assert status not in (0, None), (
         "With the broker down, `relay_outbox --once` leaves the message pending: its exit "
         f"status should say so (not 0), for the script that ran it; it exited {status}. "
-        "Raise CommandError(..., returncode=1) when messages are pending (TODO 6)."
+        "Raise CommandError(..., returncode=1) when messages are pending: sent_at None, due "
+        "now or scheduled for later, as a failed one is (TODO 6)."
     )
 
 
