@@ -264,10 +264,14 @@ def test_the_worker_emails_the_report_to_the_orders_owner(
 def test_a_sent_report_is_announced_with_order_report_sent_after_the_commit(
     celery_worker, customer, mug, queued_reports
 ):
-    in_a_transaction = []
+    in_a_transaction, recorded = [], []
 
-    def note_transaction(sender, **kwargs):
+    def note_transaction(sender, order=None, **kwargs):
+        # What the database says of the order, as a receiver reads it. (The worker may announce
+        # it before place_order() returns: take the order from the signal.)
         in_a_transaction.append(connection.in_atomic_block)
+        order_id = getattr(order, "pk", None)
+        recorded.append(Order.objects.filter(pk=order_id, report_sent_at__isnull=False).exists())
 
     with received(order_report_sent) as calls, connected(order_report_sent, note_transaction):
         order = place_order(customer, mug)
@@ -283,6 +287,12 @@ def test_a_sent_report_is_announced_with_order_report_sent_after_the_commit(
         "order_report_sent was sent inside the task's transaction, before it committed: a "
         "receiver that reads the order then sees data that may still roll back. Send it once "
         "report_sent_at is recorded and committed, outside any transaction.atomic() (TODO 4)."
+    )
+    assert recorded == [True], (
+        "order_report_sent was sent before the order's report_sent_at was recorded: a "
+        "receiver that reads the order finds its report not sent, and if recording fails, "
+        "the report was announced but never recorded. Announce it only after the email is "
+        "sent and report_sent_at recorded (TODO 4)."
     )
 
 
@@ -422,6 +432,44 @@ def test_a_mail_server_that_is_down_is_retried(
     )
 
 
+@pytest.mark.parametrize(
+    "error",
+    [TimeoutError("timed out"), ConnectionResetError("Connection reset by peer")],
+    ids=["timeout", "connection-reset"],
+)
+def test_a_mail_server_that_times_out_or_drops_the_connection_is_retried(
+    error, celery_worker, quick_retries, customer, mug, queued_reports, mailoutbox
+):
+    # The first send fails as a mail server that does not answer in time (EMAIL_TIMEOUT), or
+    # that drops the connection, makes it fail; the retry gets through.
+    send_messages, failures = EmailBackend.send_messages, [error]
+
+    def fail_once(backend, messages):
+        if failures:
+            raise failures.pop()
+        return send_messages(backend, messages)
+
+    with mock.patch.object(EmailBackend, "send_messages", fail_once):
+        place_order(customer, mug)
+        queued_reports.wait()
+
+    outcomes = queued_reports.outcomes()
+    kind = type(error).__name__
+    parent = "TimeoutError" if isinstance(error, TimeoutError) else "ConnectionError"
+    assert len(mailoutbox) == 1, (
+        f"A send that fails with {kind} (a mail server that "
+        + (
+            "does not answer within EMAIL_TIMEOUT"
+            if parent == "TimeoutError"
+            else "drops the connection"
+        )
+        + f") should be retried, and the retry send the report; {len(mailoutbox)} emails "
+        f"were sent and the task ended {outcomes}. {kind} is a {parent}: retry on "
+        f"{parent} (autoretry_for=(SMTPException, ConnectionError, TimeoutError), TODO 3), "
+        "not only on one of its subclasses." + nothing_queued(queued_reports)
+    )
+
+
 def test_the_waits_between_retries_double_up_to_five_minutes(
     celery_worker, deliver_by_smtp, quick_retries, customer, mug, queued_reports
 ):
@@ -432,7 +480,8 @@ def test_the_waits_between_retries_double_up_to_five_minutes(
     waits = [round(wait, 1) for wait in quick_retries]
     caps = [min(2**retry, 300) for retry in range(10)]  # Exponential backoff, 5 minutes at most
     within = [wait <= cap for wait, cap in zip(waits, caps, strict=False)]
-    assert len(waits) == 10 and all(within) and sum(waits[5:]) > sum(waits[:5]), (
+    reaches_cap = bool(waits) and waits[-1] == caps[-1]
+    assert len(waits) == 10 and all(within) and reaches_cap and sum(waits[5:]) > sum(waits[:5]), (
         "After each of 10 refusals the task should wait longer, up to twice the time before "
         f"(exponential backoff), and never more than 5 minutes: at most {caps} seconds; it "
         f"asked for {waits}. "
@@ -444,9 +493,35 @@ def test_the_waits_between_retries_double_up_to_five_minutes(
             if set(waits) == {180}
             else f"Only {len(waits)} retries: allow 10 (max_retries=10, TODO 3)."
             if len(waits) < 10 and all(within)
+            else "The waits stop growing below 5 minutes: retry_backoff_max counts seconds, "
+            "retry_backoff_max=300 (TODO 3)."
+            if all(within) and not reaches_cap
             else "Cap the waits with retry_backoff_max=300 (TODO 3)."
             if all(within[:9])
             else "Set retry_backoff=True and retry_backoff_max=300 (TODO 3)."
+        )
+        + nothing_queued(queued_reports)
+    )
+
+
+def test_the_waits_between_retries_are_jittered(
+    celery_worker, deliver_by_smtp, quick_retries, monkeypatch, customer, mug, queued_reports
+):
+    # Celery's jitter draws each wait at random, from 0 up to the backoff: draw it at 0 here.
+    monkeypatch.setattr("celery.utils.time.random", mock.Mock(randrange=lambda stop: 0))
+    deliver_by_smtp.refuse_next(3)
+    place_order(customer, mug)
+    queued_reports.wait()
+
+    waits = [round(wait, 1) for wait in quick_retries]
+    assert len(waits) == 3 and not any(waits), (
+        "Each wait between retries should be drawn at random up to the backoff (jitter), so "
+        "that the reports that failed together do not all come back together; with the draw "
+        f"at 0, the task should have asked for [0, 0, 0] seconds; it asked for {waits}. "
+        + (
+            "Keep retry_jitter=True (TODO 3)."
+            if len(waits) == 3
+            else "It did not retry three times: see the tests before."
         )
         + nothing_queued(queued_reports)
     )
@@ -566,6 +641,11 @@ def test_the_order_records_when_its_report_was_sent(celery_worker, customer, mug
         f"Once its report is sent, order #{order.pk} should have report_sent_at set to the "
         f"time of sending; it is {order.report_sent_at}. Set it once the email is out "
         "(TODO 4)." + nothing_queued(queued_reports)
+    )
+    assert order.report_claimed_at is None, (
+        f"Once its report is recorded, order #{order.pk} should no longer be claimed; its "
+        f"report_claimed_at is still {order.report_claimed_at}. Set report_sent_at and clear "
+        "report_claimed_at in the same update (TODO 4)."
     )
 
 
