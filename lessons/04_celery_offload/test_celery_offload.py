@@ -35,6 +35,7 @@ APPS = ["django.contrib.auth", "django.contrib.sessions", "shop", "celery_offloa
 pytestmark = pytest.mark.django_db(transaction=True, available_apps=APPS)
 
 HOLD = 2  # seconds the held mail server waits, at most, for the test to let it answer
+RACER_TIMEOUT = 5  # seconds another run's claim (one UPDATE) may take on a busy machine
 
 
 @contextmanager
@@ -759,7 +760,7 @@ def test_a_run_that_another_claimed_between_its_read_and_its_write_sends_nothing
             worker_thread.append("raced")
             racer = threading.Thread(target=other_run_claims, args=[order.pk])
             racer.start()
-            racer.join(timeout=1)
+            racer.join(timeout=RACER_TIMEOUT)
         reads_the_order = re.match(r'\s*SELECT .* FROM "shop_order"(\s|$)', sql, re.S)
         if reads_the_order and worker_thread == [threading.current_thread()]:
             worker_thread.append("read")
