@@ -15,6 +15,13 @@ import pytest
 from workshop import course
 
 
+def maintainers_package(name):
+    """Import a module of requirements-dev.txt; in a learner's install, skip the test, saying so."""
+    return pytest.importorskip(
+        name, reason=f"{name} comes with the maintainers' install (requirements-dev.txt)"
+    )
+
+
 @pytest.fixture(scope="module")
 def workshop(tmp_path_factory):
     """A fresh copy of the workshop with its own git history: the files as a learner clones them."""

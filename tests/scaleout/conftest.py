@@ -25,6 +25,7 @@ from contextlib import closing
 
 import pytest
 
+from tests.conftest import maintainers_package
 from workshop import course
 from workshop.testing import wait_until
 
@@ -67,9 +68,8 @@ def free_port():
 @pytest.fixture
 def postgres_url():
     """A PostgreSQL database of the test's own (make_shop migrates it); dropped after the test."""
-    import psycopg
-
     admin_url = server_url("postgres")
+    psycopg = maintainers_package("psycopg")
     name = f"workshop_scaleout_{secrets.token_hex(4)}"
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -84,9 +84,8 @@ def postgres_url():
 @pytest.fixture
 def redis_url():
     """The Redis server, its two databases emptied for this test."""
-    import redis
-
     url = server_url("redis")
+    redis = maintainers_package("redis")
     for number in (BROKER_DB, CHANNEL_LAYER_DB):
         with redis.Redis.from_url(with_redis_db(url, number), socket_timeout=5) as client:
             client.flushdb()

@@ -10,11 +10,13 @@ import os
 import signal
 import time
 
-import psycopg
 import pytest
 
+from tests.conftest import maintainers_package
 from tests.scaleout.conftest import Shop, server_url, shop_environment, with_redis_db
 from tests.scaleout.faultproxy import FaultProxy
+
+psycopg = maintainers_package("psycopg")
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.timeout(180)]
 

@@ -6,8 +6,11 @@ import asyncio
 import json
 
 import pytest
-from websockets.asyncio.client import connect as connect_async
-from websockets.sync.client import connect
+
+from tests.conftest import maintainers_package
+
+connect_async = maintainers_package("websockets.asyncio.client").connect
+connect = maintainers_package("websockets.sync.client").connect
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.timeout(180)]
 
