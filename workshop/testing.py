@@ -26,6 +26,28 @@ def received(signal, **connect_kwargs):
 
 
 @contextmanager
+def before_each_send(hook):
+    """Call hook() each time Django's test mail backend (locmem, `mailoutbox`) is asked to send,
+    in the sending thread, then send as it would have.
+
+    with before_each_send(lambda: in_a_transaction.append(connection.in_atomic_block)):
+        ...
+    """
+    from unittest import mock
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    send_messages = EmailBackend.send_messages
+
+    def hooked(backend, messages):
+        hook()
+        return send_messages(backend, messages)
+
+    with mock.patch.object(EmailBackend, "send_messages", hooked):
+        yield
+
+
+@contextmanager
 def restored_receivers(*signals):
     """Undo whatever a test connects to these signals (Django's own tests do the same)."""
     saved = {signal: list(signal.receivers) for signal in signals}

@@ -114,48 +114,46 @@ class Broker:
     def dropping(self):
         """A broker that fails: it accepts each connection and closes it at once. Yields the
         list of connections it has dropped, one a connection attempt."""
-        listener = socket.create_server(("127.0.0.1", 0))
         dropped = []
 
-        def accept_and_close():
+        def close_at_once(connection):
+            dropped.append(connection)
+            connection.close()
+
+        with self._accepting(close_at_once):
+            yield dropped
+
+    @contextmanager
+    def hanging(self):
+        """A broker that is stuck: it accepts connections and never says a word."""
+        accepted = []
+        try:
+            with self._accepting(accepted.append):
+                yield
+        finally:
+            for connection in accepted:
+                connection.close()
+
+    @contextmanager
+    def _accepting(self, on_connection):
+        """The broker at a loopback port that hands each connection it accepts to on_connection."""
+        listener = socket.create_server(("127.0.0.1", 0))
+
+        def accept():
             while True:
                 try:
                     connection = listener.accept()[0]
                 except OSError:
                     return  # The listener is closed: the test is over.
-                dropped.append(connection)
-                connection.close()
+                on_connection(connection)
 
-        threading.Thread(target=accept_and_close, daemon=True).start()
-        try:
-            with broker_at(f"amqp://guest:guest@127.0.0.1:{listener.getsockname()[1]}//"):
-                yield dropped
-        finally:
-            listener.shutdown(socket.SHUT_RDWR)  # Wakes the thread up from accept().
-            listener.close()
-
-    @contextmanager
-    def hanging(self):
-        """A broker that is stuck: it accepts connections and never says a word."""
-        listener = socket.create_server(("127.0.0.1", 0))
-        accepted = []
-
-        def accept_and_ignore():
-            while True:
-                try:
-                    accepted.append(listener.accept()[0])
-                except OSError:
-                    return  # The listener is closed: the test is over.
-
-        threading.Thread(target=accept_and_ignore, daemon=True).start()
+        threading.Thread(target=accept, daemon=True).start()
         try:
             with broker_at(f"amqp://guest:guest@127.0.0.1:{listener.getsockname()[1]}//"):
                 yield
         finally:
             listener.shutdown(socket.SHUT_RDWR)  # Wakes the thread up from accept().
             listener.close()
-            for connection in accepted:
-                connection.close()
 
 
 @pytest.fixture
