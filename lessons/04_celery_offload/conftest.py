@@ -1,12 +1,12 @@
 """Fixtures for lesson 04: a real Celery worker, and the report tasks that a test queues."""
 
+import threading
 import time
 from contextlib import ExitStack
 from types import SimpleNamespace
 
 import pytest
-from celery.exceptions import TimeoutError as ResultTimeout
-from celery.signals import before_task_publish
+from celery.signals import before_task_publish, task_postrun
 from celery.worker import state as worker_state
 
 from shop.celery import app
@@ -74,6 +74,7 @@ class QueuedReports:
 
     def __init__(self):
         self.messages = []
+        self._a_run_ended = threading.Condition()
 
     def record(self, sender, body, headers, **kwargs):
         # before_task_publish: `body` is (args, kwargs, embed), as it is about to be
@@ -82,18 +83,24 @@ class QueuedReports:
             args, kwargs, _embed = body
             self.messages.append({"id": headers["id"], "args": args, "kwargs": kwargs})
 
+    def run_ended(self, **kwargs):
+        """task_postrun: a run of a task has stored its state (and ended, or asked to retry)."""
+        with self._a_run_ended:
+            self._a_run_ended.notify_all()
+
     def wait(self):
         """Wait until every report task queued so far has ended, retries included."""
+        deadline = time.monotonic() + WAIT
         for message in self.messages:
             result = app.AsyncResult(message["id"])
-            try:
-                result.get(timeout=WAIT, interval=0.002, propagate=False)
-            except ResultTimeout:
-                pytest.fail(
-                    f"A report task was still unfinished after {WAIT} s (its state: "
-                    f"{result.state}). Does it wait for something, or retry forever "
-                    "(max_retries=None) or with long waits?"
-                )
+            with self._a_run_ended:  # Looked at again after each run, rather than polled.
+                while not result.ready():
+                    if not self._a_run_ended.wait(timeout=deadline - time.monotonic()):
+                        pytest.fail(
+                            f"A report task was still unfinished after {WAIT} s (its state: "
+                            f"{result.state}). Does it wait for something, or retry forever "
+                            "(max_retries=None) or with long waits?"
+                        )
 
     def outcomes(self):
         """How each queued report task ended: its state, and the error's name if it failed."""
@@ -109,8 +116,10 @@ def queued_reports():
     """Every send_order_report message published in the test: its id and arguments."""
     reports = QueuedReports()
     before_task_publish.connect(reports.record, sender=REPORT_TASK, weak=False)
+    task_postrun.connect(reports.run_ended, weak=False)
     yield reports
     before_task_publish.disconnect(reports.record, sender=REPORT_TASK)
+    task_postrun.disconnect(reports.run_ended)
 
 
 @pytest.fixture
