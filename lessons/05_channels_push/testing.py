@@ -533,7 +533,18 @@ def advice_for_save(error, when):
         )
     if "Group name must be" in str(error):
         return f"Pushing raised {text} {when}. {group_name_hint(error)}See TODO 6 and 7."
-    if isinstance(error, ValueError) or "must be real number" in str(error):
+    if "required positional argument" in str(error) or "unexpected keyword" in str(error):
+        return (
+            f"Raised {when}: {text}. A signal passes its arguments by name: post_save sends "
+            "sender=, instance= and created=; order_report_sent sends sender= and order=. "
+            "Name the receiver's parameters so, and take the rest as **kwargs. See TODO 6 "
+            "and 7 in receivers.py."
+        )
+    # A Decimal's own method called on a price that arrived as an int, a str or a float.
+    wrong_type = re.search(
+        r"'(int|str|float)' object has no attribute '(quantize|normalize)'", str(error)
+    )
+    if isinstance(error, ValueError) or "must be real number" in str(error) or wrong_type:
         return (
             f"Raised {when}: {text}. A price may arrive as a Decimal, an int or a str: "
             "format Decimal(price). See TODO 6 in receivers.py."
