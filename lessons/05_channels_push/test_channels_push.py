@@ -21,6 +21,7 @@ from channels_push.testing import (
     TIMEOUT,
     Inbox,
     attempt,
+    callback_errors,
     closed,
     connected,
     consumer_failed,
@@ -35,6 +36,7 @@ from channels_push.testing import (
     recording_sends,
     saving,
     short,
+    what_differs,
 )
 from shop.asgi import application
 from shop.models import Order, PriceChange
@@ -72,7 +74,7 @@ def is_error_frame(frame):
 @pytest.mark.anyio
 async def test_an_anonymous_connection_is_accepted_then_closed_with_4401(anonymous):
     communicator = WebsocketCommunicator(application, PATH, headers=anonymous)
-    first, error = await attempt(handshake(communicator))
+    first, error = await attempt(handshake(communicator, "an anonymous visitor"))
     then = None
     if not error and first["type"] == "websocket.accept":
         then, error = await attempt(after_explanations(communicator))
@@ -107,7 +109,7 @@ async def after_explanations(communicator):
 @pytest.mark.anyio
 async def test_an_anonymous_connection_joins_no_group(anonymous, channel_layer):
     communicator = WebsocketCommunicator(application, PATH, headers=anonymous)
-    _, error = await attempt(handshake(communicator))
+    _, error = await attempt(handshake(communicator, "an anonymous visitor"))
     joined = members(channel_layer)
     await closed(communicator)
     if error:
@@ -122,7 +124,7 @@ async def test_an_anonymous_connection_joins_no_group(anonymous, channel_layer):
 @pytest.mark.anyio
 async def test_a_refused_anonymous_connection_ends_cleanly(anonymous):
     communicator = WebsocketCommunicator(application, PATH, headers=anonymous)
-    _, error = await attempt(handshake(communicator))
+    _, error = await attempt(handshake(communicator, "an anonymous visitor"))
     if not error:
         # The browser's side of the close (it comes after connect() has returned).
         error = await disconnected(communicator)
@@ -343,7 +345,8 @@ async def test_a_frame_that_is_not_json_gets_an_error_and_the_socket_stays_open(
 
 @pytest.mark.anyio
 async def test_a_binary_frame_gets_an_error_and_the_socket_stays_open(alice):
-    await answered_with_errors(alice, [PING.encode()], see="TODO 5 in consumers.py")
+    # An empty binary frame is a frame too: b"" is falsy, and its text_data is None all the same.
+    await answered_with_errors(alice, [PING.encode(), b""], see="TODO 5 in consumers.py")
 
 
 @pytest.mark.anyio
@@ -408,7 +411,7 @@ def test_a_new_price_change_is_broadcast_to_prices(channel_layer, mug, tea):
     assert heard == expected, (
         f"Saving two new PriceChanges (tea, then the mug) should send {expected} to the group "
         f"{groups.PRICES!r}; it sent {heard or 'nothing'}. {inbox.why_nothing(heard)}"
-        f"{not_strings(heard)}See TODO 6 in receivers.py."
+        f"{not_strings(heard)}{what_differs(expected, heard)}See TODO 6 in receivers.py."
     )
 
 
@@ -479,6 +482,13 @@ def test_an_updated_price_change_is_not_announced_again(channel_layer, mug):
     assert heard == [], (
         f"Saving an existing PriceChange again sent {heard}: only a new one (post_save's "
         "`created`) is news. See TODO 6 in receivers.py."
+    )
+    assert not callback_errors, (
+        "Saving an existing PriceChange again scheduled an on_commit() callback that raised "
+        f"{type(callback_errors[0]).__name__}: {callback_errors[0]}; robust=True logged it at "
+        "ERROR, as it would for every update. For an existing row, `return` before "
+        "scheduling anything (schedule the push inside `if created`). See TODO 6 in "
+        "receivers.py."
     )
 
 
@@ -573,7 +583,7 @@ def test_a_sent_report_is_announced_to_its_owner_only(channel_layer, customer, o
     assert heard == expected, (
         f"order_report_sent for alice's order {order.pk} should reach her group only: "
         f"{expected}; the groups got {heard}. {alice_inbox.why_nothing(heard['alice'])}"
-        "See TODO 7 in receivers.py."
+        f"{what_differs(expected['alice'], heard['alice'])}See TODO 7 in receivers.py."
     )
 
 

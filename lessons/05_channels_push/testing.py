@@ -52,15 +52,17 @@ async def attempt(awaitable):
         return None, error
 
 
-async def handshake(communicator):
+async def handshake(communicator, who="a logged-in user"):
     """Open the socket: the consumer's answer, {"type": "websocket.accept"} or a close."""
     __tracebackhide__ = True  # A failure here is reported at the test's line.
     await communicator.send_input({"type": "websocket.connect"})
     answer = await next_message(communicator)
     if answer is None:
         pytest.fail(
-            f"The consumer neither accepted nor closed the socket within {TIMEOUT} s of the "
-            "handshake. See connect() (TODO 1 and 2)."
+            f"The consumer neither accepted nor closed the socket of {who} within {TIMEOUT} s "
+            "of the handshake: connect() must end in accept() for a logged-in user, and in "
+            "accept() then close(code=CLOSE_NOT_LOGGED_IN) for an anonymous visitor. See "
+            "connect() (TODO 1 and 2)."
         )
     return answer
 
@@ -136,6 +138,21 @@ def consumer_failed(error, when, see):
             "method (since Django 1.10): write `if not user.is_authenticated:`, no "
             "parentheses. See TODO 1 in consumers.py."
         )
+    if "unexpected keyword argument 'bytes_data'" in str(error):
+        pytest.fail(
+            f"The consumer raised {text} {when}: Channels calls receive(text_data=...) for a "
+            "text frame and receive(bytes_data=...) for a binary one. Keep the signature "
+            "receive(self, text_data=None, bytes_data=None, **kwargs), and answer a binary "
+            "frame with an error frame. See TODO 5 in consumers.py."
+        )
+    if "Group name must be" in str(error) and "!" in invalid_name(error):
+        pytest.fail(
+            f"The consumer raised {text} {when}: the name it refused, "
+            f"{invalid_name(error)!r}, is the connection's channel, not a group. The group "
+            "comes first: group_add(group, self.channel_name). See TODO 2 in consumers.py."
+        )
+    if "Group name must be" in str(error):
+        pytest.fail(f"The consumer raised {text} {when}. {group_name_hint(error)}See TODO 2.")
     if "No handler for message type" in str(error):
         pytest.fail(
             f"The consumer raised {text} {when}: Channels calls the method named after a "
@@ -143,6 +160,74 @@ def consumer_failed(error, when, see):
             "report.sent -> report_sent(). See TODO 3 in consumers.py."
         )
     pytest.fail(f"The consumer raised {text} {when}; the socket died with it. See {see}.")
+
+
+def what_differs(expected, heard):
+    """Advice on how the messages a group heard differ from the expected ones ("" if not)."""
+    if heard == expected or not heard:
+        return ""
+    if len(heard) == 2 * len(expected) and heard[::2] == heard[1::2] == expected:
+        return (
+            "Every message was sent twice: the receiver is connected twice. apps.py connects "
+            "it already (with a dispatch_uid); a @receiver decorator on it, or another "
+            "connect(), adds a second connection. "
+        )
+    not_json = [
+        f"{key} is {a_type(value)}"
+        for message in heard
+        for key, value in message.items()
+        if not is_json(value)
+    ]
+    if not_json:
+        return (
+            f"Some values are not JSON: {', '.join(dict.fromkeys(not_json))}. A frame (and "
+            "the Redis layer's msgpack) carries only strings, numbers, lists and objects: "
+            "send names, ids and prices as strings. "
+        )
+    if len(heard) != len(expected):
+        return f"That is {len(heard)} message(s), not {len(expected)}. "
+    for sent, wanted in zip(heard, expected, strict=True):
+        if sent == wanted:
+            continue
+        missing = [key for key in wanted if key not in sent]
+        extra = [key for key in sent if key not in wanted]
+        if missing or extra:
+            wrong = [f"missing {key!r}" for key in missing]
+            wrong += [f"{key!r} is not in the wire format" for key in extra]
+            return (
+                f"The message has the keys {list(sent)}: {'; '.join(wrong)}. Send exactly the "
+                "README's keys (the demo and the benchmarks read them). "
+            )
+        key = next(key for key in wanted if sent[key] != wanted[key])
+        got, want = sent[key], wanted[key]
+        if type(got) is not type(want):
+            return (
+                f"{key}: sent {got!r}, {a_type(got)}; expected {want!r}, {a_type(want)} (ids "
+                "are numbers, prices strings). "
+            )
+        return f"{key}: sent {got!r}, expected {want!r}. "
+    return ""
+
+
+def a_type(value):
+    name = type(value).__name__
+    return f"an {name}" if name[0] in "aeiouAEIOU" else f"a {name}"
+
+
+def is_json(value):
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def invalid_name(error):
+    """The name that the channel layer refused as a group's ("" if not found)."""
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_name == "require_valid_group_name":
+            return str(frame.f_locals.get("name", ""))
+    return ""
 
 
 def never_awaited_hint():
@@ -171,7 +256,10 @@ class Socket:
         self.last_sent = None
 
     def _after(self):
-        return "" if self.last_sent is None else f" after the client sent {short(self.last_sent)}"
+        if self.last_sent is None:
+            return ""
+        kind = "a binary frame " if isinstance(self.last_sent, bytes) else ""
+        return f" after the client sent {kind}{short(self.last_sent)}"
 
     async def send(self, frame):
         """Send a text frame (a str) or a binary one (bytes)."""
@@ -305,6 +393,12 @@ class Inbox:
     def why_nothing(self, heard):
         if heard:
             return ""
+        if self.group in self.layer.channels:
+            return (
+                f"Your code sent to a channel named {self.group!r} (layer.send()), which no "
+                "connection reads: the connections are in a group of that name, and a group "
+                "hears only group_send(group, message). "
+            )
         if stale_sends:
             return (
                 f"Your code did send, to {stale_sends}, but through a channel layer that is no "
@@ -439,7 +533,18 @@ def advice_for_save(error, when):
         )
     if "Group name must be" in str(error):
         return f"Pushing raised {text} {when}. {group_name_hint(error)}See TODO 6 and 7."
-    if isinstance(error, ValueError) or "must be real number" in str(error):
+    if "required positional argument" in str(error) or "unexpected keyword" in str(error):
+        return (
+            f"Raised {when}: {text}. A signal passes its arguments by name: post_save sends "
+            "sender=, instance= and created=; order_report_sent sends sender= and order=. "
+            "Name the receiver's parameters so, and take the rest as **kwargs. See TODO 6 "
+            "and 7 in receivers.py."
+        )
+    # A Decimal's own method called on a price that arrived as an int, a str or a float.
+    wrong_type = re.search(
+        r"'(int|str|float)' object has no attribute '(quantize|normalize)'", str(error)
+    )
+    if isinstance(error, ValueError) or "must be real number" in str(error) or wrong_type:
         return (
             f"Raised {when}: {text}. A price may arrive as a Decimal, an int or a str: "
             "format Decimal(price). See TODO 6 in receivers.py."

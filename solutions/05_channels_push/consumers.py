@@ -1,6 +1,6 @@
 """The WebSocket consumer behind /ws/notifications/: it pushes the shop's events to a browser.
 
-shop/asgi.py routes to it through AllowedHostsOriginValidator (no cross-site connections) and
+shop/asgi.py routes to it through OriginValidator (no cross-site connections) and
 AuthMiddlewareStack (which puts the session's user in self.scope["user"]).
 
 Frames, all JSON:
