@@ -20,7 +20,7 @@ def notifications(port, session):
     """A real WebSocket client on /ws/notifications/ of the server on `port`, signed in."""
     with connect(
         f"ws://127.0.0.1:{port}/ws/notifications/",
-        origin=f"http://127.0.0.1:{port}",  # AllowedHostsOriginValidator checks it.
+        origin=f"http://127.0.0.1:{port}",  # OriginValidator checks it (WEBSOCKET_ALLOWED_ORIGINS).
         additional_headers={"Cookie": f"sessionid={session}"},
         open_timeout=10,
         close_timeout=2,
