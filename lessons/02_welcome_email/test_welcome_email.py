@@ -23,6 +23,7 @@ from unittest.mock import patch
 import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
+from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends import locmem, smtp
 from django.core.management import call_command
@@ -76,6 +77,7 @@ def create_user(django_user_model, username, email=""):
 
 def welcome_message_for(user):
     """emails.welcome_message(user), failing with advice when it cannot build a message."""
+    sent_before = len(mail.outbox)  # The test email backend's outbox (`mailoutbox`).
     try:
         message = emails.welcome_message(user)
     except TemplateDoesNotExist as error:
@@ -97,6 +99,12 @@ def welcome_message_for(user):
         pytest.fail(
             f"welcome_message() returned {message!r}, not an email message: build the "
             "EmailMultiAlternatives and return it, without sending it (TODO 1)."
+        )
+    if len(mail.outbox) > sent_before:
+        pytest.fail(
+            "welcome_message() sent the message: it should only build and return it. "
+            "send_welcome_email() sends what it returns, once, after the commit: sent here "
+            "too, the email goes out twice, or to whoever only wanted to look at it (TODO 1)."
         )
     return message
 
