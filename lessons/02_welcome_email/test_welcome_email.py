@@ -153,6 +153,15 @@ def test_the_welcome_message_has_an_html_alternative(alice):
         f"greeting '<p>Hi alice,</p>'; its alternatives are {alternatives!r}. Use "
         "message.attach_alternative(html, 'text/html') (TODO 1)."
     )
+    try:
+        message.message()  # The MIME message, as an email backend builds it to send it.
+    except AttributeError as error:
+        pytest.fail(
+            f"The message could not be turned into an email to send: {error}. Django 5.2 "
+            "keeps each alternative as an EmailAlternative, not a plain tuple: add the HTML "
+            "with message.attach_alternative(html, 'text/html'), rather than setting or "
+            "appending to message.alternatives yourself (TODO 1)."
+        )
 
 
 def test_the_welcome_message_comes_from_the_default_from_address(alice, settings):
