@@ -15,16 +15,21 @@ import logging
 import smtplib
 import sys
 import threading
+import weakref
 from contextlib import ExitStack, contextmanager
 from email.utils import parseaddr
 from unittest.mock import patch
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
+from django.core import mail
+from django.core.mail import EmailMessage
 from django.core.mail.backends import locmem, smtp
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models.signals import post_save
+from django.template import TemplateDoesNotExist
 from django.urls import reverse
 
 from shop.models import Product
@@ -70,6 +75,40 @@ def create_user(django_user_model, username, email=""):
 # TODO 1: the message.
 
 
+def welcome_message_for(user):
+    """emails.welcome_message(user), failing with advice when it cannot build a message."""
+    sent_before = len(mail.outbox)  # The test email backend's outbox (`mailoutbox`).
+    try:
+        message = emails.welcome_message(user)
+    except TemplateDoesNotExist as error:
+        pytest.fail(
+            f"welcome_message() asked for the template {str(error)!r}, which does not exist. "
+            "The templates are in templates/welcome_email/: name them with their folder, "
+            "'welcome_email/subject.txt', 'welcome_email/body.txt' and "
+            "'welcome_email/body.html' (TODO 1)."
+        )
+    except TypeError as error:
+        if "unexpected keyword argument" not in str(error):
+            raise
+        pytest.fail(
+            f"Building the message raised TypeError: {error}. EmailMultiAlternatives() takes "
+            "subject, body and to (html_message= is send_mail()'s); add the HTML afterwards "
+            "with message.attach_alternative(html, 'text/html') (TODO 1)."
+        )
+    if not isinstance(message, EmailMessage):
+        pytest.fail(
+            f"welcome_message() returned {message!r}, not an email message: build the "
+            "EmailMultiAlternatives and return it, without sending it (TODO 1)."
+        )
+    if len(mail.outbox) > sent_before:
+        pytest.fail(
+            "welcome_message() sent the message: it should only build and return it. "
+            "send_welcome_email() sends what it returns, once, after the commit: sent here "
+            "too, the email goes out twice, or to whoever only wanted to look at it (TODO 1)."
+        )
+    return message
+
+
 @pytest.fixture
 def alice(django_user_model):
     """A user to write to; not saved, so no signal is sent for her."""
@@ -77,7 +116,7 @@ def alice(django_user_model):
 
 
 def test_the_welcome_message_goes_to_the_users_address(alice):
-    message = emails.welcome_message(alice)
+    message = welcome_message_for(alice)
 
     assert [parseaddr(to)[1] for to in message.to] == ["alice@example.com"], (
         f"The welcome message should go to the user's address, ['alice@example.com']; its "
@@ -86,7 +125,7 @@ def test_the_welcome_message_goes_to_the_users_address(alice):
 
 
 def test_the_welcome_subject_is_one_line_from_the_template(alice):
-    message = emails.welcome_message(alice)
+    message = welcome_message_for(alice)
 
     assert message.subject == "Welcome to the Event shop, alice!", (
         "The subject should be the rendered welcome_email/subject.txt on one line, "
@@ -96,7 +135,7 @@ def test_the_welcome_subject_is_one_line_from_the_template(alice):
 
 
 def test_the_welcome_text_greets_the_user_by_username(alice):
-    message = emails.welcome_message(alice)
+    message = welcome_message_for(alice)
 
     assert message.body.startswith("Hi alice,"), (
         "The plain-text body should be welcome_email/body.txt rendered for the user, "
@@ -105,7 +144,7 @@ def test_the_welcome_text_greets_the_user_by_username(alice):
 
 
 def test_the_welcome_message_has_an_html_alternative(alice):
-    message = emails.welcome_message(alice)
+    message = welcome_message_for(alice)
 
     alternatives = getattr(message, "alternatives", [])  # Only EmailMultiAlternatives has them.
     html = [content for content, mimetype in alternatives if mimetype == "text/html"]
@@ -114,12 +153,21 @@ def test_the_welcome_message_has_an_html_alternative(alice):
         f"greeting '<p>Hi alice,</p>'; its alternatives are {alternatives!r}. Use "
         "message.attach_alternative(html, 'text/html') (TODO 1)."
     )
+    try:
+        message.message()  # The MIME message, as an email backend builds it to send it.
+    except AttributeError as error:
+        pytest.fail(
+            f"The message could not be turned into an email to send: {error}. Django 5.2 "
+            "keeps each alternative as an EmailAlternative, not a plain tuple: add the HTML "
+            "with message.attach_alternative(html, 'text/html'), rather than setting or "
+            "appending to message.alternatives yourself (TODO 1)."
+        )
 
 
 def test_the_welcome_message_comes_from_the_default_from_address(alice, settings):
     settings.DEFAULT_FROM_EMAIL = "welcome@shop.example"
     settings.EMAIL_HOST_USER = "login@relay.example"  # A login for the server, not an author.
-    message = emails.welcome_message(alice)
+    message = welcome_message_for(alice)
 
     assert parseaddr(message.from_email)[1] == "welcome@shop.example", (
         "The welcome message should come from settings.DEFAULT_FROM_EMAIL "
@@ -143,7 +191,7 @@ def test_the_welcome_words_come_from_the_templates(alice, settings):
             "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", REWORDED)]},
         }
     ]
-    message = emails.welcome_message(alice)
+    message = welcome_message_for(alice)
 
     alternatives = getattr(message, "alternatives", [])
     parts = {
@@ -195,6 +243,29 @@ def failed_callbacks(records):
     return [r.exc_info[1] for r in records if r.levelno >= logging.ERROR and r.exc_info]
 
 
+def not_for_users(signal):
+    """Fail with advice if this lesson's receiver is connected to `signal`, but for a sender
+    that is not the user model (the caller knows that no receiver hears about users)."""
+    waiting = [".".join(model) for model in apps._pending_operations]  # Lazy "app.Model" senders.
+    if waiting:
+        pytest.fail(
+            f"Creating a user sent no welcome email: post_save is still waiting for the model "
+            f"{', '.join(map(repr, waiting))}, which this project does not have, to connect a "
+            "receiver. Name the user model with sender=settings.AUTH_USER_MODEL "
+            f"({django_settings.AUTH_USER_MODEL!r} here) (TODO 3)."
+        )
+    for entry in signal.receivers:  # (lookup key, receiver or a weak reference to it, ...)
+        heard = entry[1]() if isinstance(entry[1], weakref.ReferenceType) else entry[1]
+        if getattr(heard, "__module__", "").startswith("welcome_email."):
+            name = getattr(heard, "__qualname__", type(heard).__qualname__)
+            pytest.fail(
+                f"Creating a user sent no welcome email: {name} is connected to "
+                "post_save, but for another sender than the user model. Pass "
+                "sender=settings.AUTH_USER_MODEL, or the model class itself "
+                "(get_user_model(), called) (TODO 3)."
+            )
+
+
 def test_creating_a_user_sends_one_welcome_email(
     django_user_model, django_capture_on_commit_callbacks, mailoutbox, caplog
 ):
@@ -218,6 +289,7 @@ def test_creating_a_user_sends_one_welcome_email(
             "email was sent: fix the sending (emails.send_welcome_email, TODO 1 and 2)."
         )
     if not mailoutbox and not post_save.has_listeners(django_user_model):
+        not_for_users(post_save)
         pytest.fail(
             "Creating a user sent no welcome email, and nothing is connected to post_save for "
             "the user model. Connect receivers.welcome_new_user in apps.py's ready() (TODO 3); "
@@ -237,8 +309,8 @@ def test_creating_a_user_sends_one_welcome_email(
         diagnosis = (
             f"The save queued {len(callbacks)} on_commit() callback(s), which ran without "
             "error, yet no message reached Django's email backend (in tests, the in-memory "
-            "outbox): was it sent at all, through settings.EMAIL_BACKEND, without "
-            "fail_silently? "
+            "outbox): was it sent at all (does send_welcome_email() call send()?), through "
+            "settings.EMAIL_BACKEND, without fail_silently? "
         )
     else:
         diagnosis = "The save queued no on_commit() callback. "
@@ -525,13 +597,15 @@ def test_a_mail_server_that_is_down_does_not_break_the_signup(
     client, mail_server_down, django_capture_on_commit_callbacks, django_user_model, caplog
 ):
     # Not a refusal this time: nothing answers, and smtplib raises OSError, not SMTPException.
-    real_send = smtp.EmailBackend.send_messages
-    with patch.object(
-        smtp.EmailBackend, "send_messages", autospec=True, side_effect=real_send
-    ) as send_messages:
+    # open() connects: send_messages() calls it, and so does `with get_connection():`.
+    real_open = smtp.EmailBackend.open
+    with patch.object(smtp.EmailBackend, "open", autospec=True, side_effect=real_open) as opened:
         response = sign_up_while_the_mail_server_fails(client, django_capture_on_commit_callbacks)
 
-    assert send_messages.called, "The signup sent no welcome email at all. See TODO 2 and 3."
+    assert opened.called, (
+        "The signup never tried to reach the mail server: no welcome email was sent at all. "
+        "See TODO 2 and 3."
+    )
     assert response.status_code == 302, (
         f"With the mail server down, the signup should still succeed and redirect (302); it "
         f"answered {response.status_code}."
