@@ -385,6 +385,10 @@ def test_change_prices_changes_the_given_products_by_the_percentage(mug, tea):
             "ROUND_UP round every fraction of a cent up, and SQLite computes 4.00 * 1.1 * 100 "
             "as 440.00000000000006 (TODO 5)."
             if a_cent_over
+            else "Tea, a whole 4.00, did not change: SQLite keeps it as the integer 4, and "
+            "divides integers to an integer there (4 * 10 / 100 is 0). Multiply the price by "
+            "one Decimal factor, F('price') * (1 + Decimal(percent) / 100) (TODO 5)."
+            if prices.get("Tea") == "4.00" and prices.get("Mug") != "9.50"
             else "The new price is price * (1 + percent / 100), in Decimal (TODO 5)."
         )
     )
