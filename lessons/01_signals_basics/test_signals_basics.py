@@ -46,11 +46,20 @@ def every_log_record(caplog):
 
 def event_lines(caplog):
     """The lines logged at INFO on 'shop.events': what the lesson's receivers must log."""
-    return [
-        record.getMessage()
+    lines = [
+        message_of(record)
         for record in caplog.records
         if record.name == EVENTS and record.levelno == logging.INFO
     ]
+    return [line for line in lines if line is not None]
+
+
+def message_of(record):
+    """The record's line, or None when its message and arguments do not make one."""
+    try:
+        return record.getMessage()
+    except (TypeError, ValueError):
+        return None
 
 
 def new_product_lines(caplog):
@@ -64,8 +73,11 @@ def test_creating_a_product_logs_it(committed, caplog, capsys):
     try:
         with committed():
             Product.objects.create(name="Mug", price=Decimal("9.50"))
-    except TypeError as error:
-        pytest.fail(f"Creating a product raised TypeError: {error}. {signature_advice(error)}")
+    except (TypeError, AttributeError) as error:
+        pytest.fail(
+            f"Creating a product raised {type(error).__name__}: {error}. "
+            + receiver_error_advice(error, PRODUCT_RECEIVER)
+        )
 
     assert new_product_lines(caplog) == [NEW_MUG], why_not_logged(
         NEW_MUG, caplog, capsys, PRODUCT_RECEIVER, log_new_product_alone
@@ -153,8 +165,15 @@ def test_place_order_sends_order_placed_once_with_the_order(customer, mug, place
         try:
             order = place_order(customer, [mug])
         except TypeError as error:
-            pytest.fail(f"place_order() raised TypeError: {error}. {signature_advice(error)}")
+            pytest.fail(
+                f"place_order() raised TypeError: {error}. "
+                + receiver_error_advice(error, ORDER_RECEIVER)
+            )
 
+    assert isinstance(order, Order), (
+        f"place_order() should return the new order; it returned {order!r}. Send order_placed, "
+        "then `return order` (TODO 3)."
+    )
     sent = [(call["sender"], call.get("order")) for call in calls]
     assert sent == [(Order, order)], (
         "place_order() should send order_placed once, with sender=Order (the class) and "
@@ -350,27 +369,47 @@ def test_change_prices_changes_the_given_products_by_the_percentage(mug, tea):
     change_prices(Product.objects.filter(name__in=["Mug", "Tea"]), percent=10)
 
     prices = {name: str(price) for name, price in Product.objects.values_list("name", "price")}
-    assert prices == {"Mug": "10.45", "Tea": "4.40", "Vase": "20.00"}, (
+    expected = {"Mug": "10.45", "Tea": "4.40", "Vase": "20.00"}
+    a_cent_over = [
+        name
+        for name, price in prices.items()
+        if Decimal(price) - Decimal(expected.get(name, price)) == Decimal("0.01")
+    ]
+    assert prices == expected, (
         "change_prices(Mug and Tea, percent=10) should make Mug 10.45 and Tea 4.40 and leave "
-        f"the Vase at 20.00; the prices are now {prices}. The new price is "
-        "price * (1 + percent / 100), in Decimal (TODO 5)."
+        f"the Vase at 20.00; the prices are now {prices}. "
+        + (
+            f"{' and '.join(a_cent_over)} {'is' if len(a_cent_over) == 1 else 'are'} a cent "
+            "over: round half a cent up, no more, with "
+            "Round(..., 2) or quantize(Decimal('0.01'), rounding=ROUND_HALF_UP). Ceil() and "
+            "ROUND_UP round every fraction of a cent up, and SQLite computes 4.00 * 1.1 * 100 "
+            "as 440.00000000000006 (TODO 5)."
+            if a_cent_over
+            else "Tea, a whole 4.00, did not change: SQLite keeps it as the integer 4, and "
+            "divides integers to an integer there (4 * 10 / 100 is 0). Multiply the price by "
+            "one Decimal factor, F('price') * (1 + Decimal(percent) / 100) (TODO 5)."
+            if prices.get("Tea") == "4.00" and prices.get("Mug") != "9.50"
+            else "The new price is price * (1 + percent / 100), in Decimal (TODO 5)."
+        )
     )
 
 
 def test_change_prices_rounds_half_a_cent_up():
     Product.objects.create(name="Teapot", price=Decimal("3.75"))
+    Product.objects.create(name="Fork", price=Decimal("1.01"))
     Product.objects.create(name="Spoon", price=Decimal("1.25"))
 
-    change_prices(Product.objects.filter(name="Teapot"), percent=10)
+    change_prices(Product.objects.filter(name__in=["Teapot", "Fork"]), percent=10)
     change_prices(Product.objects.filter(name="Spoon"), percent=-10)
 
     prices = {name: str(price) for name, price in Product.objects.values_list("name", "price")}
-    assert prices == {"Teapot": "4.13", "Spoon": "1.13"}, (
-        "Prices are rounded to the cent, half a cent up: 3.75 + 10% = 4.125 becomes 4.13, and "
-        f"1.25 - 10% = 1.125 becomes 1.13; they became {prices}. Round half to even "
-        "(Decimal.quantize() and round() by default), truncating or float arithmetic give "
-        "4.12: round in the database with Round(..., 2), or in Python with "
-        "quantize(Decimal('0.01'), rounding=ROUND_HALF_UP) (TODO 5)."
+    assert prices == {"Teapot": "4.13", "Fork": "1.11", "Spoon": "1.13"}, (
+        "Prices are rounded to the cent, half a cent up: 3.75 + 10% = 4.125 becomes 4.13, "
+        "1.25 - 10% = 1.125 becomes 1.13, and 1.01 + 10% = 1.111 becomes 1.11; they became "
+        f"{prices}. Round half to even (Decimal.quantize() and round() by default), "
+        "truncating or float arithmetic give 4.12; ROUND_UP, ROUND_CEILING and Ceil() round "
+        "every fraction of a cent up, 1.12: round in the database with Round(..., 2), or in "
+        "Python with quantize(Decimal('0.01'), rounding=ROUND_HALF_UP) (TODO 5)."
     )
 
 
@@ -379,7 +418,14 @@ def test_change_prices_computes_in_decimal_not_in_float():
     Product.objects.create(name="Saucer", price=Decimal("0.30"))
     Product.objects.create(name="Bowl", price=Decimal("1.10"))
 
-    change_prices(Product.objects.all(), percent=15)
+    sent_to_the_database = []
+
+    def keep_the_values(execute, sql, params, many, context):
+        sent_to_the_database.extend(params or ())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep_the_values):
+        change_prices(Product.objects.all(), percent=15)
 
     prices = {name: str(price) for name, price in Product.objects.values_list("name", "price")}
     assert prices == {"Saucer": "0.35", "Bowl": "1.27"}, (
@@ -387,6 +433,16 @@ def test_change_prices_computes_in_decimal_not_in_float():
         f"{prices}. A float (percent / 100, float(price), Decimal(1 + percent / 100)) is a "
         "binary approximation: 1.15 is 1.149999..., which rounds half a cent down. Keep money "
         "in Decimal: factor = 1 + Decimal(percent) / 100 (TODO 5)."
+    )
+    # SQLite computes in binary floating point and rounds 1.149999... * 0.30 up all the same;
+    # PostgreSQL computes in decimal and gives 0.34. What the query is given tells them apart.
+    almost = [value for value in sent_to_the_database if almost_but_not(value, FIFTEEN_PERCENT)]
+    assert not almost, (
+        f"The query was given {almost[:1]} where 15% means exactly "
+        f"{' or '.join(map(str, FIFTEEN_PERCENT))}: a float went into the factor (percent / 100 "
+        "is a float, and Decimal() of it keeps its binary error, 1.149999...). SQLite happens "
+        "to round this one to 0.35; PostgreSQL computes in decimal and makes 0.345 0.34. Keep "
+        "money in Decimal: factor = 1 + Decimal(percent) / 100 (TODO 5)."
     )
 
 
@@ -568,15 +624,22 @@ class LessonReceiver:
     todo_write: int
     todo_connect: int
     connect_to: str  # where it must be connected, as connections_of() names it
+    example: str  # the logging call, written right
+    sender: str  # the class that sends its signal
+    the_object: str  # where the object it logs comes from
 
 
 PRODUCT_RECEIVER = LessonReceiver(
     "log_new_product", "as post_save would for a new Mug (created=True)", 1, 2,
     "post_save for Product",
+    'logger.info("New product: %s at %s", instance.name, instance.price)',
+    "Product", "the product saved is post_save's `instance` argument",
 )  # fmt: skip
 ORDER_RECEIVER = LessonReceiver(
-    "log_order_placed", "with the placed order", 4, 4, "order_placed for Order or any sender"
-)
+    "log_order_placed", "with the placed order", 4, 4, "order_placed for Order or any sender",
+    'logger.info("Order #%s placed by %s: %s", order.pk, username, order.total)',
+    "Order", "the order placed is the `order=` argument that place_order() sends",
+)  # fmt: skip
 
 
 def why_not_logged(expected, caplog, capsys, receiver, call_alone):
@@ -589,10 +652,18 @@ def why_not_logged(expected, caplog, capsys, receiver, call_alone):
             "connected more than once (with @receiver and with connect(), say). Connect it "
             f"once, in ready() with a dispatch_uid (TODO {receiver.todo_connect})."
         )
+    unformatted = [record for record in caplog.records if message_of(record) is None]
+    if unformatted:
+        record = unformatted[0]
+        return (
+            f"Expected '{expected}'; {receiver.name} called logger.{record.levelname.lower()}() "
+            f"with the message {record.msg!r} and the arguments {record.args!r}, which do not "
+            "make a line. " + format_advice(receiver)
+        )
     elsewhere = [
         record
         for record in caplog.records
-        if record.getMessage().startswith(prefix)
+        if (message_of(record) or "").startswith(prefix)
         and (record.name, record.levelno) != (EVENTS, logging.INFO)
     ]
     if elsewhere:
@@ -607,11 +678,11 @@ def why_not_logged(expected, caplog, capsys, receiver, call_alone):
             "Use logger.info(), not print(): a server's logs never see stdout "
             f"(TODO {receiver.todo_write})."
         )
-    similar = [line for line in lines if line.startswith(prefix)]
+    similar = [line for line in lines if line.casefold().startswith(prefix.casefold())]
     if similar:
         return (
             f"Expected exactly '{expected}' on 'shop.events'; it logged {similar}. "
-            + wrong_line_advice(similar[0], receiver.todo_write)
+            + wrong_line_advice(similar[0], expected, receiver)
         )
     caplog.clear()
     try:
@@ -619,7 +690,7 @@ def why_not_logged(expected, caplog, capsys, receiver, call_alone):
     except Exception as error:  # Whatever the receiver raises is worth reporting.
         return (
             f"Nothing was logged, and {receiver.name}, called {receiver.called_as}, raised "
-            f"{type(error).__name__}: {error}. See TODO {receiver.todo_write} in receivers.py."
+            f"{type(error).__name__}: {error}. " + receiver_error_advice(error, receiver)
         )
     if expected not in event_lines(caplog):
         return (
@@ -657,7 +728,15 @@ def not_connected_by_loading_the_app(receiver, connected_later, caplog, todo):
     return f"{seen} Connect {receiver} in ready() in apps.py (TODO {todo})."
 
 
-def wrong_line_advice(logged, todo):
+def wrong_line_advice(logged, expected, receiver):
+    todo = receiver.todo_write
+    if logged.casefold() == expected.casefold():
+        return (
+            "Only the case of its letters differs: write the line as the README has it "
+            f"(TODO {todo})."
+        )
+    if is_about_the_class(logged):
+        return sender_advice(receiver)
     if logged.endswith(": 0.00"):
         return (
             "A total of 0.00 means the order had no lines yet: the receiver ran before "
@@ -668,6 +747,12 @@ def wrong_line_advice(logged, todo):
         "Log the values as they are (the price and total are Decimals: 9.50 prints as "
         f"9.50), and the owner's username (TODO {todo})."
     )
+
+
+ANOTHER_SENDER = (
+    'a sender that is no model class (a "shop.Order" string? Only model signals such as '
+    "post_save resolve those; a custom signal compares the sender itself)"
+)
 
 
 def connections_of(function):
@@ -684,16 +769,24 @@ def connections_of(function):
         for (_key, sender_id), reference, _is_async in signal.receivers:
             target = reference() if isinstance(reference, weakref.ReferenceType) else reference
             if target is function or getattr(target, "func", None) is function:
-                found.append(f"{signal_name} for {senders.get(sender_id, 'another sender')}")
+                found.append(f"{signal_name} for {senders.get(sender_id, ANOTHER_SENDER)}")
     return found
 
 
-def signature_advice(error):
-    if "created" in str(error):
+def receiver_error_advice(error, receiver):
+    """What to change when a lesson receiver (or what calls it) raised `error`."""
+    text = str(error)
+    if "created" in text:
         return (
             "Only post_save passes `created`: connect log_new_product to post_save, not "
             "pre_save (TODO 2)."
         )
+    if "format" in text:  # "not all arguments converted during string formatting", ...
+        return format_advice(receiver)
+    if is_about_the_class(text):
+        return sender_advice(receiver)
+    if not isinstance(error, TypeError):
+        return f"See TODO {receiver.todo_write} in receivers.py."
     return (
         "Django calls a receiver with keyword arguments (signal, sender and the signal's own "
         "arguments, more in later versions): give every receiver `**kwargs`, and send "
@@ -701,9 +794,33 @@ def signature_advice(error):
     )
 
 
+def format_advice(receiver):
+    return (
+        "logger.info() fills the %s placeholders of its message with the arguments after it, "
+        f"one each: {receiver.example}. {{}} placeholders are str.format()'s, print()-style "
+        'arguments have no placeholder, and "..." % a, b formats with `a` alone: use %s '
+        f"placeholders, or log one f-string with no arguments (TODO {receiver.todo_write})."
+    )
+
+
+# What a model class's attributes look like, where an object's values were expected.
+CLASS_ATTRIBUTES = ("DeferredAttribute", "Descriptor", "type object", "<property object")
+
+
+def is_about_the_class(text):
+    return any(mark in text for mark in CLASS_ATTRIBUTES)
+
+
+def sender_advice(receiver):
+    return (
+        f"`sender` is the class that sends the signal ({receiver.sender}), not the object it is "
+        f"about: {receiver.the_object} (TODO {receiver.todo_write})."
+    )
+
+
 def describe(records):
     return "; ".join(
-        f"{record.levelname} on '{record.name}': {record.getMessage()!r}" for record in records
+        f"{record.levelname} on '{record.name}': {message_of(record)!r}" for record in records
     )
 
 
@@ -728,6 +845,21 @@ def change_prices(products, percent):
         else:
             advice = "Money is a Decimal, never a float: make the factor 1 + Decimal(percent) / 100"
         pytest.fail(f"change_prices() raised {type(error).__name__}: {error}. {advice} (TODO 5).")
+
+
+# The ways a change by 15% can be written exactly: a float's binary error makes values near them.
+FIFTEEN_PERCENT = (Decimal("1.15"), Decimal("0.15"))
+
+
+def almost_but_not(value, exact_values):
+    """Is `value` (a query parameter) within a hair of one of `exact_values`, yet not equal?"""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        return False
+    try:
+        value = Decimal(value)
+    except ArithmeticError:  # A string that is not a number.
+        return False
+    return any(value != exact and abs(value - exact) < Decimal("1e-9") for exact in exact_values)
 
 
 def ids_in(call):
