@@ -2,7 +2,8 @@
 
 import logging
 import re
-from decimal import Decimal
+import traceback
+from decimal import Decimal, InvalidOperation
 
 import pytest
 from django.core import serializers
@@ -47,10 +48,11 @@ class PriceLog:
             and (record.name, record.levelno) != (PRICES, logging.INFO)
         ]
 
-    def told(self):
+    def told(self, expected=()):
         """The price log, and where anything else went, for an assertion message."""
         lines = self.lines()
         said = f"it logged {lines} at INFO on 'shop.prices'"
+        said += written_otherwise(lines, expected)
         if lines and len(lines) % 2 == 0 and lines[::2] == lines[1::2]:
             said += (
                 ": every line twice, so a receiver runs twice. apps.py already connects each "
@@ -68,6 +70,39 @@ class PriceLog:
                 "use logger.info()"
             )
         return said
+
+
+LOG_LINE = re.compile(r"(?P<name>.*): (?P<old>\S+) -> (?P<new>\S+)")
+
+
+def written_otherwise(lines, expected):
+    """What differs when `lines` log the `expected` changes, written another way."""
+    if not expected or len(lines) != len(expected):
+        return ""
+    names, prices = set(), set()
+    for line, wanted in zip(lines, expected, strict=True):
+        got, want = LOG_LINE.fullmatch(line), LOG_LINE.fullmatch(wanted)
+        if not got or not want:
+            return ""
+        try:
+            if any(Decimal(got[key]) != Decimal(want[key]) for key in ("old", "new")):
+                return ""
+        except InvalidOperation:
+            return ""
+        names.add(got["name"] == want["name"])
+        prices.add((got["old"], got["new"]) == (want["old"], want["new"]))
+    said = ""
+    if False in prices:
+        said += (
+            ": the right prices, written otherwise. Log each with two decimals, "
+            "f'{price:.2f}' of the Decimal (a float drops the trailing zero: 9.5, 10.0)"
+        )
+    if False in names:
+        said += (
+            ": the right prices, under another name. Log the product's name, instance.name "
+            "(`sender` is the Product class)"
+        )
+    return said
 
 
 def run_on_commit_callbacks():
@@ -101,7 +136,7 @@ def save(product, advice=None, **options):
     except (TypeError, ValueError, ArithmeticError, AttributeError) as error:
         pytest.fail(
             f"Saving {product.name} with the price {product.price!r} raised "
-            f"{type(error).__name__}: {error}. {advice or advice_for(error)}"
+            f"{type(error).__name__}{raised_in(error)}: {error}. {advice or advice_for(error)}"
         )
 
 
@@ -112,7 +147,7 @@ def create_product(name, price):
     except (TypeError, ValueError, ArithmeticError, AttributeError) as error:
         pytest.fail(
             f"Creating the product {name} with the price {price!r} raised "
-            f"{type(error).__name__}: {error}. {advice_for(error)}"
+            f"{type(error).__name__}{raised_in(error)}: {error}. {advice_for(error)}"
         )
 
 
@@ -126,8 +161,41 @@ def tea(db):
     return create_product("Tea", Decimal("4.00"))
 
 
+RECEIVERS = (
+    "note_price_change",
+    "record_price_change",
+    "price_before_save",
+    "remember_loaded_price",
+    "remember_saved_price",
+)
+
+
+def raised_in(error):
+    """' in remember_saved_price()': the lesson's function that `error` was raised in, if any."""
+    names = [frame.f_code.co_name for frame, _line in traceback.walk_tb(error.__traceback__)]
+    ours = [name for name in names if name in RECEIVERS]
+    return f" in {ours[-1]}()" if ours else ""
+
+
 def advice_for(error):
     """What a receiver that raised `error` during a save most likely got wrong."""
+    if "positional argument" in str(error) or "unexpected keyword" in str(error):
+        return (
+            "A receiver asks for an argument its signal does not send. post_init sends only "
+            "`instance`; pre_save sends `raw` and `update_fields` but no `created` (a new "
+            "product has instance._state.adding True); post_save sends `created`, `raw` and "
+            "`update_fields`. Name only what the signal sends, and take the rest as **kwargs."
+        )
+    if "'method'" in str(error):
+        return (
+            "A method was used without calling it: instance.get_deferred_fields() returns the "
+            "deferred fields, instance.get_deferred_fields (without the ()) is the method itself."
+        )
+    if 'must be a "Product" instance' in str(error):
+        return (
+            "A PriceChange's product is the product itself: product=instance (or its pk, as "
+            "product_id=instance.pk) (TODO 1)."
+        )
     if "unpack" in str(error):
         return (
             "instance._price_change is None when the save changes no price (a new product, "
@@ -136,18 +204,22 @@ def advice_for(error):
     if "NoneType" in str(error) and "iterable" in str(error):
         return (
             "update_fields is None when save() is called without it (every field is "
-            "written): check `update_fields is not None` before looking inside it (TODO 1)."
+            "written): check `update_fields is not None` before looking inside it, in "
+            "pre_save (TODO 1) as in post_save (TODO 3)."
         )
     if "NoneType" in str(error):
         return (
-            "A price of None: a product loaded without its price (.only('name')) has no price "
-            "to remember. Remember nothing for it, and let price_before_save() ask the "
-            "database (TODO 2)."
+            "A price of None: a product built without a price (Product(name='Cup'), the "
+            "admin's add form) has None until one is set, and one loaded without its price "
+            "(.only('name')) has no price to remember. Remember a price as it is, convert it "
+            "only to compare, remember nothing for a deferred one, and let price_before_save() "
+            "ask the database (TODO 2)."
         )
     if "_loaded_price" in str(error):
         return (
-            "Nothing was remembered for this product (it was loaded without its price): "
-            "price_before_save() must still ask the database for it (TODO 2)."
+            "Nothing was remembered for this product (it was loaded without its price), and "
+            "reading a missing attribute raises AttributeError: price_before_save() must "
+            "catch it and still ask the database (TODO 2)."
         )
     if "_price_change" in str(error):
         return (
@@ -172,7 +244,7 @@ def test_changing_a_price_logs_the_old_and_the_new_price(mug, log):
 
     assert log.lines() == ["Mug: 9.50 -> 10.00"], (
         "Changing the mug's price from 9.50 to 10.00 should log exactly 'Mug: 9.50 -> 10.00' "
-        f"at INFO on the 'shop.prices' logger; {log.told()}. See TODO 1."
+        f"at INFO on the 'shop.prices' logger; {log.told(['Mug: 9.50 -> 10.00'])}. See TODO 1."
     )
 
 
@@ -420,8 +492,8 @@ def post_to_admin(admin_client, url, data):
         response = admin_client.post(url, data)
     except (TypeError, ValueError, ArithmeticError, AttributeError) as error:
         pytest.fail(
-            f"Saving a product in the admin raised {type(error).__name__}: {error}. "
-            f"{advice_for(error)}"
+            f"Saving a product in the admin raised {type(error).__name__}{raised_in(error)}: "
+            f"{error}. {advice_for(error)}"
         )
     assert response.status_code == 302, f"The admin refused the form: {response.text[:300]}"
 
@@ -469,7 +541,8 @@ def test_a_model_form_that_changes_the_price_records_it(mug, log):
         form.save()
     except (TypeError, ValueError, ArithmeticError, AttributeError) as error:
         pytest.fail(
-            f"Saving a ModelForm raised {type(error).__name__}: {error}. {advice_for(error)}"
+            f"Saving a ModelForm raised {type(error).__name__}{raised_in(error)}: {error}. "
+            f"{advice_for(error)}"
         )
 
     assert (log.lines(), recorded(mug)) == (
@@ -538,7 +611,8 @@ def load_without_price(products):
         return list(products)
     except (KeyError, TypeError, AttributeError) as error:
         pytest.fail(
-            f"Loading products with .only('name') raised {type(error).__name__}: {error}. "
+            f"Loading products with .only('name') raised {type(error).__name__}"
+            f"{raised_in(error)}: {error}. "
             "Their price is deferred, not loaded: remember_loaded_price() must remember "
             "nothing when 'price' is in instance.get_deferred_fields() (TODO 2)."
         )
