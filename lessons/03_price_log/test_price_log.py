@@ -399,9 +399,10 @@ def test_a_save_that_leaves_out_the_price_logs_nothing(mug, log):
     )
 
 
-def test_a_save_whose_update_fields_name_the_price_is_logged(mug, tea, log):
+def test_a_save_whose_update_fields_name_the_price_is_logged(mug, log):
     mug.price = Decimal("10.00")
     save(mug, update_fields=["price"])
+    tea = create_product("Tea", Decimal("4.00"))
     tea.name, tea.price = "Green tea", Decimal("4.50")
     save(tea, update_fields=["name", "price"])
 
