@@ -36,7 +36,7 @@ class PriceLog:
         # A line logged once the change commits is fine too.
         self.callbacks_run += run_on_commit_callbacks()
         return [
-            record.getMessage()
+            message_of(record)
             for record in self.caplog.records
             if record.name == PRICES and record.levelno == logging.INFO
         ]
@@ -44,7 +44,7 @@ class PriceLog:
     def strays(self):
         """Records sent elsewhere (another logger, another level), described."""
         return [
-            f"{record.getMessage()!r} on logger {record.name!r} at {record.levelname}"
+            f"{message_of(record)!r} on logger {record.name!r} at {record.levelname}"
             for record in self.caplog.records
             if not record.name.startswith("django")
             and (record.name, record.levelno) != (PRICES, logging.INFO)
@@ -80,6 +80,12 @@ class PriceLog:
                 "use logger.info()"
             )
         return said
+
+
+def message_of(record):
+    """The message as it was written when logged: its arguments (a product) may change since."""
+    # A handler formats a record when it is logged: record.message is what it wrote then.
+    return getattr(record, "message", None) or record.getMessage()
 
 
 LOG_LINE = re.compile(r"(?P<name>.*): (?P<old>\S+) -> (?P<new>\S+)")
