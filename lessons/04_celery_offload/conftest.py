@@ -122,7 +122,10 @@ class QueuedReports:
             report_sent_at__isnull=True,
             report_claimed_at__isnull=True,
         )
-        if result.state != "RETRY" or not free.exists():
+        try:
+            if result.state != "RETRY" or not free.exists():
+                return ""
+        except Exception:  # The database busy with the worker: no advice, the failure stands.
             return ""
         return (
             " It asked to retry although no run had claimed the report (its report_claimed_at "
@@ -162,11 +165,11 @@ class RetryWaits(list):
         self._monkeypatch = monkeypatch
         # The random draws the task module holds by name (`from random import uniform`).
         tasks_module = sys.modules[report_task().__module__]
-        originals = {getattr(random, name): name for name in self.DRAWS}
+        originals = {id(getattr(random, name)): name for name in self.DRAWS}
         self._by_name = [
-            (tasks_module, attribute, originals[value])
+            (tasks_module, attribute, originals[id(value)])
             for attribute, value in vars(tasks_module).items()
-            if callable(value) and value in originals
+            if id(value) in originals
         ]
         self.draw(widest=True)
 
