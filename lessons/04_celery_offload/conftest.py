@@ -1,9 +1,11 @@
 """Fixtures for lesson 04: a real Celery worker, and the report tasks that a test queues."""
 
+import random
+import sys
 import threading
 import time
 from contextlib import ExitStack
-from types import SimpleNamespace
+from datetime import datetime
 
 import pytest
 from celery.signals import before_task_publish, task_postrun
@@ -12,9 +14,15 @@ from celery.worker import state as worker_state
 from shop.celery import app
 from workshop.worker import running_worker
 
-REPORT_TASK = "celery_offload.tasks.send_order_report"
 WAIT = 5  # seconds a report task may take, retries included
 IDLE_WAIT = 0.5  # seconds a test's leftover tasks may take before the worker is restarted
+
+
+def report_task():
+    """The learner's send_order_report, as the app has it, under whatever name it was given."""
+    from celery_offload.tasks import send_order_report
+
+    return app.tasks[send_order_report.name]
 
 
 class SharedWorker:
@@ -100,7 +108,31 @@ class QueuedReports:
                             f"A report task was still unfinished after {WAIT} s (its state: "
                             f"{result.state}). Does it wait for something, or retry forever "
                             "(max_retries=None) or with long waits?"
+                            + self._unclaimed_advice(message, result)
                         )
+
+    @staticmethod
+    def _unclaimed_advice(message, result):
+        """Why a run may have asked to retry a lease later: it could not claim a free report."""
+        from shop.models import Order
+
+        order_ids = [*message["args"], *message["kwargs"].values()]
+        free = Order.objects.filter(
+            pk__in=[pk for pk in order_ids if isinstance(pk, int)],
+            report_sent_at__isnull=True,
+            report_claimed_at__isnull=True,
+        )
+        try:
+            if result.state != "RETRY" or not free.exists():
+                return ""
+        except Exception:  # The database busy with the worker: no advice, the failure stands.
+            return ""
+        return (
+            " It asked to retry although no run had claimed the report (its report_claimed_at "
+            "is empty): the claim found it taken. An empty report_claimed_at is NULL, which is "
+            "never older than the lease: claim when Q(report_claimed_at__isnull=True) | "
+            "Q(report_claimed_at__lt=now - lease) (TODO 4)."
+        )
 
     def outcomes(self):
         """How each queued report task ended: its state, and the error's name if it failed."""
@@ -115,11 +147,51 @@ class QueuedReports:
 def queued_reports():
     """Every send_order_report message published in the test: its id and arguments."""
     reports = QueuedReports()
-    before_task_publish.connect(reports.record, sender=REPORT_TASK, weak=False)
+    name = report_task().name
+    before_task_publish.connect(reports.record, sender=name, weak=False)
     task_postrun.connect(reports.run_ended, weak=False)
     yield reports
-    before_task_publish.disconnect(reports.record, sender=REPORT_TASK)
+    before_task_publish.disconnect(reports.record, sender=name)
     task_postrun.disconnect(reports.run_ended)
+
+
+class RetryWaits(list):
+    """The waits, in seconds, that the report task asked for before each retry."""
+
+    DRAWS = ("random", "uniform", "randint", "randrange")
+
+    def __init__(self, monkeypatch):
+        super().__init__()
+        self._monkeypatch = monkeypatch
+        # The random draws the task module holds by name (`from random import uniform`).
+        tasks_module = sys.modules[report_task().__module__]
+        originals = {id(getattr(random, name)): name for name in self.DRAWS}
+        self._by_name = [
+            (tasks_module, attribute, originals[id(value)])
+            for attribute, value in vars(tasks_module).items()
+            if id(value) in originals
+        ]
+        self.draw(widest=True)
+
+    def draw(self, *, widest):
+        """Make every random draw of a wait the widest (or the narrowest) it can be.
+
+        Celery's jitter draws with random.randrange(); a task that draws its own with
+        random.uniform(), randint(), randrange() or random() gets the same end of its range,
+        whether it calls them on the random module or imported them by name.
+        """
+        draws = {
+            "random": lambda: 1.0 if widest else 0.0,
+            "uniform": lambda a, b: max(a, b) if widest else min(a, b),
+            "randint": lambda a, b: b if widest else a,
+            "randrange": lambda start, stop=None, step=1: (
+                (start if stop is None else stop) - 1 if widest else (0 if stop is None else start)
+            ),
+        }
+        for name, draw in draws.items():
+            self._monkeypatch.setattr(random, name, draw)
+        for module, attribute, name in self._by_name:
+            self._monkeypatch.setattr(module, attribute, draws[name])
 
 
 @pytest.fixture
@@ -128,16 +200,20 @@ def quick_retries(monkeypatch):
 
     Celery's autoretry computes each wait in whole seconds, 1 s at the least (up to 1 s, then
     2 s, 4 s...): no setting makes it shorter. So the task's retry() divides the wait it is
-    given. Everything else stays as it is: each retry is a new message with an ETA, which the
-    worker holds until it is due, and max_retries counts it. Celery's jitter (each wait drawn
-    at random up to the backoff) is taken at its widest, so that the waits show the backoff.
+    given (a countdown, or an eta turned into one). Everything else stays as it is: each retry
+    is a new message with an ETA, which the worker holds until it is due, and max_retries
+    counts it. The jitter (each wait drawn at random up to the backoff) is taken at its widest,
+    so that the waits show the backoff: `quick_retries.draw(widest=False)` takes it at 0.
     """
-    task_class = type(app.tasks[REPORT_TASK])
+    task_class = type(report_task())
     retry = task_class.retry
-    waits = []
+    waits = RetryWaits(monkeypatch)
 
-    def retry_sooner(self, *args, countdown=None, **kwargs):
-        if countdown is None and kwargs.get("eta") is None:
+    def retry_sooner(self, *args, countdown=None, eta=None, **kwargs):
+        if eta is not None and countdown is None:
+            now = datetime.now(eta.tzinfo) if eta.tzinfo else datetime.now()
+            countdown = max(0.0, (eta - now).total_seconds())
+        if countdown is None:
             countdown = self.default_retry_delay
         if countdown is not None:
             waits.append(countdown)
@@ -145,7 +221,4 @@ def quick_retries(monkeypatch):
         return retry(self, *args, countdown=countdown, **kwargs)
 
     monkeypatch.setattr(task_class, "retry", retry_sooner)
-    # Celery's full jitter draws random.randrange(wait + 1): take the top of that range.
-    widest = SimpleNamespace(randrange=lambda stop: stop - 1)
-    monkeypatch.setattr("celery.utils.time.random", widest)
     return waits
