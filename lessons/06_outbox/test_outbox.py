@@ -141,8 +141,14 @@ def test_placing_an_order_writes_its_report_message_to_the_outbox(customer, mug)
     assert written == [("order_report", {"order_id": order.pk})], (
         f"Placing order #{order.pk} should write one outbox message, kind 'order_report' with "
         f"payload {{'order_id': {order.pk}}}; the messages written (kind, payload) were "
-        f"{written}. In receivers.py, write_order_report_message creates it, there and then: "
-        "not on commit (TODO 1)."
+        f"{written}. "
+        + (
+            "The receiver ran twice: apps.py connects write_order_report_message already; "
+            "connect it nowhere else (no @receiver on it) (TODO 1)."
+            if len(written) == 2 and written[0] == written[1]
+            else "In receivers.py, write_order_report_message creates it, there and then: "
+            "not on commit (TODO 1)."
+        )
     )
 
 
@@ -537,6 +543,25 @@ def claim(message, age):
     OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - age)
 
 
+def another_run_is_sending(user):
+    """Another message, which another run claimed half a minute ago: this run leaves it be."""
+    (other,) = write_messages(1, user)
+    claim(other, timedelta(seconds=30))
+    return outbox_state(other)
+
+
+def check_left_alone(other):
+    """Fail with advice if this run changed the other run's message."""
+    before = (other.handled_at, other.claimed_at)
+    after = OutboxMessage.objects.values_list("handled_at", "claimed_at").get(pk=other.pk)
+    assert after == before, (
+        f"Another message, #{other.pk}, claimed half a minute ago by a live run and not "
+        f"handled, was changed by this run: its (handled_at, claimed_at) went from {before} to "
+        f"{after}. An update() on OutboxMessage.objects changes every message in the outbox: "
+        "filter(pk=message_id) first, or save() this message (TODO 5)."
+    )
+
+
 def test_a_message_published_twice_sends_one_email(customer, mug, published, mailoutbox):
     order = place_order(customer, mug)
     relay_pending()
@@ -652,6 +677,7 @@ def test_a_run_that_finds_a_live_claim_retries_once_the_claim_has_expired(custom
 def test_a_claim_older_than_the_lease_is_taken_over(customer, mug, mailoutbox):
     message = message_of(place_order(customer, mug))
     claim(message, timedelta(days=1))  # By a run that died: no send takes that long.
+    other = another_run_is_sending(customer)
     outcome = run_handle_message(message)
 
     message = outbox_state(message)
@@ -666,6 +692,7 @@ def test_a_claim_older_than_the_lease_is_taken_over(customer, mug, mailoutbox):
         f"The message is handled, yet still claimed (claimed_at {message.claimed_at}). Clear "
         "the claim when recording handled_at, in the same UPDATE (TODO 5)."
     )
+    check_left_alone(other)
 
 
 def race_after_the_first_read(message, **other_run_sets):
@@ -801,6 +828,7 @@ def mail_server_refusing(**payload):
 def test_a_failed_handler_lets_go_of_its_claim_and_its_error(customer, mug, monkeypatch, failure):
     message = message_of(place_order(customer, mug))
     monkeypatch.setitem(handlers.HANDLERS, "order_report", failure)
+    other = another_run_is_sending(customer)
     try:
         outcome = run_handle_message(message)
     except (SMTPException, ConnectionRefusedError) as error:
@@ -818,6 +846,7 @@ def test_a_failed_handler_lets_go_of_its_claim_and_its_error(customer, mug, monk
         "whole lease. Clear the claim whatever the handler raised (except Exception:), then "
         "re-raise (TODO 5)."
     )
+    check_left_alone(other)
 
 
 # TODO 6: relay_outbox --once says whether everything was delivered.
