@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import EncodeError, OperationalError
 
-from outbox import handlers, relay, tasks
+from outbox import handlers, notify, relay, tasks
 from outbox.tasks import handle_message
 from shop.models import Order, OrderLine, OutboxMessage
 from shop.signals import order_report_sent
@@ -887,17 +887,50 @@ def test_relay_outbox_once_exits_0_when_there_is_nothing_to_do(published):
     )
 
 
+class StopRelay(Exception):
+    """Raised by the test to end relay_outbox's endless loop."""
+
+
+def relay_outbox_ends_within(passes, monkeypatch):
+    """Run `manage.py relay_outbox` without --once for `passes` passes, then stop it; return
+    the error that ended it before that, or None."""
+    waits = []
+
+    def wait_for_new_messages(timeout):
+        waits.append(timeout)
+        if len(waits) == passes:
+            raise StopRelay
+
+    monkeypatch.setattr(notify, "wait_for_new_messages", wait_for_new_messages)
+    try:
+        call_command("relay_outbox", "--idle-wait", "0")
+    except StopRelay:
+        return None
+    except (Exception, SystemExit) as error:
+        return error
+
+
 @ROLLED_BACK
-def test_relay_outbox_once_exits_non_zero_while_messages_are_pending(customer, published, broker):
+def test_relay_outbox_once_exits_non_zero_while_messages_are_pending(
+    customer, published, broker, monkeypatch
+):
     write_messages(1, customer)
     with broker.refusing():
         status = run_relay_outbox("--once")
+        make_due(*OutboxMessage.objects.all())
+        ended_by = relay_outbox_ends_within(2, monkeypatch)
 
     assert status not in (0, None), (
         "With the broker down, `relay_outbox --once` leaves the message pending: its exit "
         f"status should say so (not 0), for the script that ran it; it exited {status}. "
         "Raise CommandError(..., returncode=1) when messages are pending: sent_at None, due "
         "now or scheduled for later, as a failed one is (TODO 6)."
+    )
+    assert ended_by is None, (
+        "Without --once, `relay_outbox` runs until it is stopped: a broker that is down is "
+        "what it waits out, pass after pass. With the broker refusing, it ended after its "
+        f"first pass: {type(ended_by).__name__}: {ended_by}. Say so on stderr and go on; only "
+        "--once ends with a status, once its drain is over (TODO 6)."
     )
 
     # The broker is back; the message that failed waits for its next attempt, a minute away.
