@@ -660,9 +660,9 @@ def test_a_run_that_finds_a_live_claim_retries_once_the_claim_has_expired(custom
     )
     assert isinstance(asked[0], int | float), (
         f"This run asked to be retried with countdown={asked[0]!r}: a countdown is a number of "
-        "seconds, and Celery fails the task on anything else (TypeError), so the retry never "
-        "comes. Pass the lease in seconds: self.retry(countdown=CLAIM_LEASE.total_seconds()) "
-        "(TODO 5)."
+        "seconds, and Celery cannot schedule a retry with anything else: it drops the task "
+        "(TypeError, then Reject), and the retry never comes. Pass the lease in seconds: "
+        "self.retry(countdown=CLAIM_LEASE.total_seconds()) (TODO 5)."
     )
     assert asked[0] >= expires_in - 1, (
         f"The message was claimed 30 s ago: its claim expires in {expires_in:.0f} s (the "
