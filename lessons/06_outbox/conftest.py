@@ -55,10 +55,15 @@ def wait_for(result, message_id):
                 if message
                 else f"message #{message_id} does not exist"
             )
+            advice = (
+                "It is handled already: a run that claims nothing and finds handled_at set "
+                "has a repeated delivery, and should return, not retry (TODO 5)."
+                if message and message.handled_at and not message.claimed_at
+                else "A run retries when it finds the message claimed and not handled; once "
+                "the handler has run, set handled_at and clear the claim (TODO 5)."
+            )
             pytest.fail(
-                f"A handle_message task asked to be retried instead of finishing: {state}. A "
-                "run retries when it finds the message claimed and not handled; once the "
-                "handler has run, set handled_at and clear the claim (TODO 5)."
+                f"A handle_message task asked to be retried instead of finishing: {state}. {advice}"
             )
         time.sleep(0.002)
     if not result.ready():

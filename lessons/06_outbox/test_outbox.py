@@ -21,14 +21,14 @@ from celery.exceptions import Retry
 from django.contrib.auth import get_user_model
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import CommandError, call_command
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.transaction import TransactionManagementError
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import EncodeError, OperationalError
 
-from outbox import handlers, relay, tasks
+from outbox import handlers, notify, relay, tasks
 from outbox.tasks import handle_message
 from shop.models import Order, OrderLine, OutboxMessage
 from shop.signals import order_report_sent
@@ -141,8 +141,14 @@ def test_placing_an_order_writes_its_report_message_to_the_outbox(customer, mug)
     assert written == [("order_report", {"order_id": order.pk})], (
         f"Placing order #{order.pk} should write one outbox message, kind 'order_report' with "
         f"payload {{'order_id': {order.pk}}}; the messages written (kind, payload) were "
-        f"{written}. In receivers.py, write_order_report_message creates it, there and then: "
-        "not on commit (TODO 1)."
+        f"{written}. "
+        + (
+            "The receiver ran twice: apps.py connects write_order_report_message already; "
+            "connect it nowhere else (no @receiver on it) (TODO 1)."
+            if len(written) == 2 and written[0] == written[1]
+            else "In receivers.py, write_order_report_message creates it, there and then: "
+            "not on commit (TODO 1)."
+        )
     )
 
 
@@ -164,6 +170,23 @@ def test_the_message_is_written_inside_the_orders_transaction(customer, mug):
     assert written_after == [], (
         f"A rolled-back order should leave no message; {written_after} remained. Write it "
         "with the default database connection, in the order's transaction (TODO 1)."
+    )
+
+    # The other way round: the message cannot be written, so the order must not be kept.
+    def outbox_refuses(execute, sql, params, many, context):
+        if re.match(rf'\s*INSERT INTO "{OutboxMessage._meta.db_table}"', sql):
+            raise DatabaseError("disk I/O error")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(outbox_refuses), suppress(DatabaseError):
+        place_order(customer, mug)
+    kept = list(Order.objects.filter(owner=customer).values_list("pk", flat=True))
+    assert kept == [], (
+        "Writing the order's outbox message failed (the database refused the INSERT), yet "
+        f"order #{kept[0]} was committed without its message: its report is never sent, and "
+        "nothing shows it. Let the error go on, with no try/except around the write: the "
+        "order's transaction then rolls back, and the customer sees the error and can try "
+        "again. Both are committed, or neither is (TODO 1)."
     )
 
 
@@ -201,14 +224,21 @@ def test_the_relay_publishes_each_pending_message_by_its_id(customer, published)
     expected = [message.pk for message in write_messages(2, customer)]
     relay_pending()
 
+    marked_sent = OutboxMessage.objects.exclude(sent_at=None).count()
     assert sorted(published.message_ids) == expected, (
         f"The relay should publish handle_message once for each pending message, {expected}, "
         "with the message's id; it "
         f"published it for {published.message_ids}. "
         + (
-            "Nothing was published: take the pending messages (TODO 2) and publish each (TODO 3)."
-            if not published.tasks
-            else "Publish handle_message((message.pk,)) for each message taken (TODO 3)."
+            "Publish handle_message((message.pk,)) for each message taken (TODO 3)."
+            if published.tasks
+            else f"Nothing reached the broker, yet {marked_sent} messages were marked sent: "
+            "publish each one there and then, inside relay_pending, before marking it sent; "
+            "not on commit (transaction.on_commit), nor anywhere later (TODO 3)."
+            if marked_sent
+            else "Nothing was published, though both messages are pending and due: take the "
+            "messages with sent_at None and next_attempt_at <= now (TODO 2), and publish "
+            "each (TODO 3)."
         )
     )
 
@@ -414,18 +444,22 @@ def test_each_retry_waits_longer_than_the_last(customer, published, broker):
     message = OutboxMessage.objects.get()
     waits = []
     with broker.refusing():
-        for _ in range(4):
+        for attempt in range(5):
+            if attempt == 4:  # Then as if it had failed 7 times: the 8th failure.
+                OutboxMessage.objects.filter(pk=message.pk).update(attempts=7)
             make_due(message)
             ran_at = timezone.now()
             relay_pending()
             waits.append((outbox_state(message).next_attempt_at - ran_at).total_seconds())
 
-    shown = ", ".join(f"{wait:.1f}" for wait in waits)
-    assert waits[0] >= 0.5 and waits[-1] >= 2 * waits[0], (
+    shown = ", ".join(f"{wait:.1f}" for wait in waits[:4])
+    assert waits[0] >= 0.5 and waits[3] >= 2 * waits[0] and waits[4] >= 60, (
         f"After each failed publish, the next attempt should be further away: about 1 s, 2 s, "
-        f"4 s, 8 s (FIRST_RETRY_DELAY, doubled each time); the waits were {shown} s. "
-        "Retrying at once, or always after the same wait, hammers a broker that is down "
-        "(TODO 4)."
+        f"4 s, 8 s, and 128 s after the 8th failure (FIRST_RETRY_DELAY, doubled each time); "
+        f"the waits were {shown} s, and {waits[4]:.1f} s after the 8th failure. "
+        "Retrying at once, or always after the same wait, hammers a broker that is down; a "
+        "wait a second longer each time still does, through a long outage: double it, "
+        "FIRST_RETRY_DELAY * 2 ** (attempts - 1) (TODO 4)."
     )
 
 
@@ -435,7 +469,8 @@ def test_a_retry_waits_from_the_failed_attempt_not_from_when_it_was_due(
 ):
     write_messages(1, customer)
     # Written an hour ago, while no relay ran: due since then.
-    OutboxMessage.objects.update(next_attempt_at=timezone.now() - timedelta(hours=1))
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    OutboxMessage.objects.update(created_at=an_hour_ago, next_attempt_at=an_hour_ago)
     ran_at = timezone.now()
     with broker.refusing():
         relay_pending()
@@ -444,8 +479,8 @@ def test_a_retry_waits_from_the_failed_attempt_not_from_when_it_was_due(
     assert wait >= 0.5, (
         "A message due for an hour failed to publish: its next attempt should be "
         f"FIRST_RETRY_DELAY (1 s) from now; it is {wait:.0f} s from now. Counted from the "
-        "old next_attempt_at, it is due already, and the relay retries at once. Set "
-        "next_attempt_at = timezone.now() + the delay (TODO 4)."
+        "old next_attempt_at, or from created_at, it is due already, and the relay retries "
+        "at once. Set next_attempt_at = timezone.now() + the delay (TODO 4)."
     )
 
 
@@ -455,9 +490,16 @@ def test_retry_waits_stop_growing_at_five_minutes(customer, published, broker):
     OutboxMessage.objects.update(attempts=30)  # The broker has been down for hours.
     ran_at = timezone.now()
     with broker.refusing():
-        relay_pending()
+        relayed = relay_pending()
     wait = (OutboxMessage.objects.get().next_attempt_at - ran_at).total_seconds()
 
+    assert relayed.failed == 1, (
+        "A message that has failed 30 times is still pending, and due: the relay should try "
+        f"it again; it took nothing ({relayed}). A relay that gives up on a message after so "
+        "many attempts loses its email without a trace: never give up, wait at most "
+        "MAX_RETRY_DELAY between attempts. Take every pending, due message, whatever its "
+        "attempts (TODO 2)."
+    )
     assert 60 <= wait <= relay.MAX_RETRY_DELAY + 1, (
         f"After 31 failed attempts the next should wait MAX_RETRY_DELAY, 5 minutes, no more; "
         f"it waits {wait:.0f} s. Cap the doubling with min(..., MAX_RETRY_DELAY) (TODO 4)."
@@ -499,6 +541,25 @@ def run_handle_message(message):
 def claim(message, age):
     """As if another run had claimed `message` `age` ago."""
     OutboxMessage.objects.filter(pk=message.pk).update(claimed_at=timezone.now() - age)
+
+
+def another_run_is_sending(user):
+    """Another message, which another run claimed half a minute ago: this run leaves it be."""
+    (other,) = write_messages(1, user)
+    claim(other, timedelta(seconds=30))
+    return outbox_state(other)
+
+
+def check_left_alone(other):
+    """Fail with advice if this run changed the other run's message."""
+    before = (other.handled_at, other.claimed_at)
+    after = OutboxMessage.objects.values_list("handled_at", "claimed_at").get(pk=other.pk)
+    assert after == before, (
+        f"Another message, #{other.pk}, claimed half a minute ago by a live run and not "
+        f"handled, was changed by this run: its (handled_at, claimed_at) went from {before} to "
+        f"{after}. An update() on OutboxMessage.objects changes every message in the outbox: "
+        "filter(pk=message_id) first, or save() this message (TODO 5)."
+    )
 
 
 def test_a_message_published_twice_sends_one_email(customer, mug, published, mailoutbox):
@@ -597,6 +658,12 @@ def test_a_run_that_finds_a_live_claim_retries_once_the_claim_has_expired(custom
     assert outcome == "retried" and asked, (
         f"The message is claimed by a live run: this run should retry, and it {outcome} (TODO 5)."
     )
+    assert isinstance(asked[0], int | float), (
+        f"This run asked to be retried with countdown={asked[0]!r}: a countdown is a number of "
+        "seconds, and Celery cannot schedule a retry with anything else: it drops the task "
+        "(TypeError, then Reject), and the retry never comes. Pass the lease in seconds: "
+        "self.retry(countdown=CLAIM_LEASE.total_seconds()) (TODO 5)."
+    )
     assert asked[0] >= expires_in - 1, (
         f"The message was claimed 30 s ago: its claim expires in {expires_in:.0f} s (the "
         f"lease, CLAIM_LEASE, is {tasks.CLAIM_LEASE.total_seconds():.0f} s). This run asked to "
@@ -610,6 +677,7 @@ def test_a_run_that_finds_a_live_claim_retries_once_the_claim_has_expired(custom
 def test_a_claim_older_than_the_lease_is_taken_over(customer, mug, mailoutbox):
     message = message_of(place_order(customer, mug))
     claim(message, timedelta(days=1))  # By a run that died: no send takes that long.
+    other = another_run_is_sending(customer)
     outcome = run_handle_message(message)
 
     message = outbox_state(message)
@@ -624,23 +692,23 @@ def test_a_claim_older_than_the_lease_is_taken_over(customer, mug, mailoutbox):
         f"The message is handled, yet still claimed (claimed_at {message.claimed_at}). Clear "
         "the claim when recording handled_at, in the same UPDATE (TODO 5)."
     )
+    check_left_alone(other)
 
 
-def test_a_run_that_another_claimed_between_its_read_and_its_claim_sends_nothing(
-    customer, mug, mailoutbox
-):
-    message = message_of(place_order(customer, mug))
-    # Right after this run first reads the message, another run claims it, if it can, as a
-    # run in another worker would: then this run must not send while that claim stands.
+def race_after_the_first_read(message, **other_run_sets):
+    """Run handle_message on `message`, as a worker would. Right after this run first reads the
+    message, another run, as one in another worker would, sets `other_run_sets` on it if it is
+    neither handled nor claimed. Return this run's outcome and, for each email it sent,
+    whether the other run had changed the message by then."""
     this_run, race = threading.current_thread(), {"read": False, "raced": False, "won": False}
     execute = CursorWrapper.execute
 
-    def other_run_claims():
+    def other_run():
         try:
             race["won"] = bool(
                 OutboxMessage.objects.filter(
                     pk=message.pk, handled_at__isnull=True, claimed_at__isnull=True
-                ).update(claimed_at=timezone.now())
+                ).update(**other_run_sets)
             )
         except Exception:  # SQLite: this run's transaction locks the table; no race then.
             pass
@@ -649,21 +717,31 @@ def test_a_run_that_another_claimed_between_its_read_and_its_claim_sends_nothing
 
     def execute_then_race(cursor, sql, params=None):
         if threading.current_thread() is this_run and not race["raced"]:
-            if race["read"]:  # This run's next statement: the other run's claim goes first.
+            if race["read"]:  # This run's next statement: the other run goes first.
                 race["raced"] = True
-                other_run = threading.Thread(target=other_run_claims)
-                other_run.start()
-                other_run.join(timeout=5)  # One UPDATE: longer only on a busy machine.
+                thread = threading.Thread(target=other_run)
+                thread.start()
+                thread.join(timeout=5)  # One UPDATE: longer only on a busy machine.
             elif re.match(r'\s*SELECT .* FROM "shop_outboxmessage"(\s|$)', sql, re.S):
                 race["read"] = True
         return execute(cursor, sql, params)
 
-    sent_while_claimed = []
+    sent_after_the_other_run = []
     with (
         mock.patch.object(CursorWrapper, "execute", execute_then_race),
-        before_each_send(lambda: sent_while_claimed.append(race["won"])),
+        before_each_send(lambda: sent_after_the_other_run.append(race["won"])),
     ):
         outcome = run_handle_message(message)
+    return outcome, sent_after_the_other_run
+
+
+def test_a_run_that_another_claimed_between_its_read_and_its_claim_sends_nothing(
+    customer, mug, mailoutbox
+):
+    # Right after this run first reads the message, another run claims it: then this run must
+    # not send while that claim stands.
+    message = message_of(place_order(customer, mug))
+    outcome, sent_while_claimed = race_after_the_first_read(message, claimed_at=timezone.now())
 
     assert not any(sent_while_claimed), (
         "Between this run's read of the message and its claim, another run claimed it. This "
@@ -672,6 +750,21 @@ def test_a_run_that_another_claimed_between_its_read_and_its_claim_sends_nothing
         "claim with ONE conditional UPDATE (OutboxMessage.objects.filter(<not handled, not "
         "claimed or claim expired>, pk=message_id).update(claimed_at=now)) and run the "
         "handler only if it updated the row (TODO 5)."
+    )
+
+    # Or the other run claims it, sends its email and records it, all in that gap.
+    message = message_of(place_order(customer, mug))
+    outcome, sent_once_handled = race_after_the_first_read(
+        message, handled_at=timezone.now(), claimed_at=None
+    )
+
+    assert not any(sent_once_handled), (
+        "Between this run's read of the message and its claim, another run claimed it, sent "
+        "its email and recorded handled_at. This run should have found it handled, and "
+        f"returned; it {outcome} and sent the email again: two emails. A check of handled_at "
+        "read before the claim is out of date by then: the claim's one UPDATE must match only "
+        "a message not handled (handled_at__isnull=True in its filter), and a run that "
+        "claims nothing looks at handled_at afresh (TODO 5)."
     )
 
 
@@ -735,6 +828,7 @@ def mail_server_refusing(**payload):
 def test_a_failed_handler_lets_go_of_its_claim_and_its_error(customer, mug, monkeypatch, failure):
     message = message_of(place_order(customer, mug))
     monkeypatch.setitem(handlers.HANDLERS, "order_report", failure)
+    other = another_run_is_sending(customer)
     try:
         outcome = run_handle_message(message)
     except (SMTPException, ConnectionRefusedError) as error:
@@ -752,6 +846,7 @@ def test_a_failed_handler_lets_go_of_its_claim_and_its_error(customer, mug, monk
         "whole lease. Clear the claim whatever the handler raised (except Exception:), then "
         "re-raise (TODO 5)."
     )
+    check_left_alone(other)
 
 
 # TODO 6: relay_outbox --once says whether everything was delivered.
@@ -777,7 +872,8 @@ def test_relay_outbox_once_publishes_everything_due_and_exits_0(customer, publis
     assert (status, pending, len(published.tasks)) == (0, 0, 3), (
         "With the broker up, `relay_outbox --once --batch-size 2` should publish all 3 "
         f"messages, batch after batch, and exit with status 0; it exited {status}, published "
-        f"{len(published.tasks)} and left {pending} pending (TODO 6)."
+        f"{len(published.tasks)} and left {pending} pending (sent_at None). Count the messages "
+        "still pending once the drain is over (TODO 6)."
     )
 
 
@@ -791,17 +887,61 @@ def test_relay_outbox_once_exits_0_when_there_is_nothing_to_do(published):
     )
 
 
+class StopRelay(Exception):
+    """Raised by the test to end relay_outbox's endless loop."""
+
+
+def relay_outbox_ends_within(passes, monkeypatch):
+    """Run `manage.py relay_outbox` without --once for `passes` passes, then stop it; return
+    the error that ended it before that, or None."""
+    waits = []
+
+    def wait_for_new_messages(timeout):
+        waits.append(timeout)
+        if len(waits) == passes:
+            raise StopRelay
+
+    monkeypatch.setattr(notify, "wait_for_new_messages", wait_for_new_messages)
+    try:
+        call_command("relay_outbox", "--idle-wait", "0")
+    except StopRelay:
+        return None
+    except (Exception, SystemExit) as error:
+        return error
+
+
 @ROLLED_BACK
-def test_relay_outbox_once_exits_non_zero_while_messages_are_pending(customer, published, broker):
+def test_relay_outbox_once_exits_non_zero_while_messages_are_pending(
+    customer, published, broker, monkeypatch
+):
     write_messages(1, customer)
     with broker.refusing():
         status = run_relay_outbox("--once")
+        make_due(*OutboxMessage.objects.all())
+        ended_by = relay_outbox_ends_within(2, monkeypatch)
 
     assert status not in (0, None), (
         "With the broker down, `relay_outbox --once` leaves the message pending: its exit "
         f"status should say so (not 0), for the script that ran it; it exited {status}. "
         "Raise CommandError(..., returncode=1) when messages are pending: sent_at None, due "
         "now or scheduled for later, as a failed one is (TODO 6)."
+    )
+    assert ended_by is None, (
+        "Without --once, `relay_outbox` runs until it is stopped: a broker that is down is "
+        "what it waits out, pass after pass. With the broker refusing, it ended after its "
+        f"first pass: {type(ended_by).__name__}: {ended_by}. Say so on stderr and go on; only "
+        "--once ends with a status, once its drain is over (TODO 6)."
+    )
+
+    # The broker is back; the message that failed waits for its next attempt, a minute away.
+    OutboxMessage.objects.update(next_attempt_at=timezone.now() + timedelta(minutes=1))
+    status = run_relay_outbox("--once")
+    assert status not in (0, None), (
+        "The broker is back, and this run of `relay_outbox --once` failed nothing, but the "
+        "message that failed before waits for its next attempt, a minute away: it is still "
+        f"pending, and the exit status should still say so; it exited {status}. Count the "
+        "messages with sent_at None once the drain is over, due now or scheduled for later "
+        "(TODO 6)."
     )
 
 
