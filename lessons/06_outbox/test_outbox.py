@@ -487,21 +487,32 @@ def test_a_retry_waits_from_the_failed_attempt_not_from_when_it_was_due(
 @ROLLED_BACK
 def test_retry_waits_stop_growing_at_five_minutes(customer, published, broker):
     write_messages(1, customer)
-    OutboxMessage.objects.update(attempts=30)  # The broker has been down for hours.
+    # The broker has been down for a week: a failed attempt every 5 minutes.
+    OutboxMessage.objects.update(attempts=2016)
     ran_at = timezone.now()
     with broker.refusing():
-        relayed = relay_pending()
+        try:
+            relayed = relay_pending()
+        except OverflowError as error:
+            pytest.fail(
+                f"After 2,016 failed attempts (a broker down for a week), working out the next "
+                f"wait raised OverflowError: {error}. 2 ** attempts is too big for a float or a "
+                "timedelta: the relay would die on every pass until the broker is back. Double "
+                "whole seconds, FIRST_RETRY_DELAY * 2 ** (attempts - 1) (ints, which never "
+                "overflow), and cap that with min(..., MAX_RETRY_DELAY) before you make a "
+                "timedelta of it (TODO 4)."
+            )
     wait = (OutboxMessage.objects.get().next_attempt_at - ran_at).total_seconds()
 
     assert relayed.failed == 1, (
-        "A message that has failed 30 times is still pending, and due: the relay should try "
+        "A message that has failed 2,016 times is still pending, and due: the relay should try "
         f"it again; it took nothing ({relayed}). A relay that gives up on a message after so "
         "many attempts loses its email without a trace: never give up, wait at most "
         "MAX_RETRY_DELAY between attempts. Take every pending, due message, whatever its "
         "attempts (TODO 2)."
     )
     assert 60 <= wait <= relay.MAX_RETRY_DELAY + 1, (
-        f"After 31 failed attempts the next should wait MAX_RETRY_DELAY, 5 minutes, no more; "
+        f"After 2,017 failed attempts the next should wait MAX_RETRY_DELAY, 5 minutes, no more; "
         f"it waits {wait:.0f} s. Cap the doubling with min(..., MAX_RETRY_DELAY) (TODO 4)."
     )
 

@@ -19,8 +19,9 @@ from .tasks import handle_message
 
 BATCH_SIZE = 100  # messages taken, and locked, at a time
 BROKER_TIMEOUT = 1.0  # seconds to connect to the broker, or to hear back, before giving up
-FIRST_RETRY_DELAY = 1.0  # seconds to wait after a failed publish; doubled after each failure,
-MAX_RETRY_DELAY = 300.0  # up to 5 minutes
+FIRST_RETRY_DELAY = 1  # seconds to wait after a failed publish; doubled after each failure,
+MAX_RETRY_DELAY = 300  # up to 5 minutes. Whole seconds: an int doubled a thousand times is only
+# a big int, where a float (or a timedelta) overflows and the relay dies a week into an outage.
 
 
 @dataclass
