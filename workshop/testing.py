@@ -1,5 +1,6 @@
 """Small helpers the lessons' tests share."""
 
+import random
 import time
 from contextlib import contextmanager
 
@@ -73,3 +74,44 @@ def wait_until(condition, timeout=5.0, what=None, interval=0.01):
     if not result and what is not None:
         raise TimeoutError(f"{what} within {timeout} s")
     return result
+
+
+class RandomDraws:
+    """The random module's draws, pinned to one end of their range for a test (jitter).
+
+    A wait drawn at random up to a backoff (jitter) shows the backoff itself when every draw is
+    the widest it can be, and its floor when the narrowest: a test of the waits then passes or
+    fails for the code, never by chance. random(), uniform(), randint() and randrange() are
+    pinned on the random module, and in `modules` where they were imported by name
+    (`from random import uniform`). Celery's own jitter draws with random.randrange().
+
+        RandomDraws(monkeypatch, tasks_module).pin(widest=True)
+    """
+
+    NAMES = ("random", "uniform", "randint", "randrange")
+
+    def __init__(self, monkeypatch, *modules):
+        self._monkeypatch = monkeypatch
+        originals = {id(getattr(random, name)): name for name in self.NAMES}
+        self._imported_by_name = [
+            (module, attribute, originals[id(value)])
+            for module in modules
+            for attribute, value in vars(module).items()
+            if id(value) in originals
+        ]
+
+    def pin(self, *, widest):
+        """Make every draw return the top of its range (widest) or the bottom."""
+        draws = {
+            "random": lambda: 1.0 if widest else 0.0,
+            "uniform": lambda a, b: max(a, b) if widest else min(a, b),
+            "randint": lambda a, b: b if widest else a,
+            "randrange": lambda start, stop=None, step=1: (
+                (start if stop is None else stop) - 1 if widest else (0 if stop is None else start)
+            ),
+        }
+        for name, draw in draws.items():
+            self._monkeypatch.setattr(random, name, draw)
+        for module, attribute, name in self._imported_by_name:
+            self._monkeypatch.setattr(module, attribute, draws[name])
+        return self

@@ -1,6 +1,5 @@
 """Fixtures for lesson 04: a real Celery worker, and the report tasks that a test queues."""
 
-import random
 import sys
 import threading
 import time
@@ -12,6 +11,7 @@ from celery.signals import before_task_publish, task_postrun
 from celery.worker import state as worker_state
 
 from shop.celery import app
+from workshop.testing import RandomDraws
 from workshop.worker import running_worker
 
 WAIT = 5  # seconds a report task may take, retries included
@@ -158,40 +158,15 @@ def queued_reports():
 class RetryWaits(list):
     """The waits, in seconds, that the report task asked for before each retry."""
 
-    DRAWS = ("random", "uniform", "randint", "randrange")
-
     def __init__(self, monkeypatch):
         super().__init__()
-        self._monkeypatch = monkeypatch
-        # The random draws the task module holds by name (`from random import uniform`).
-        tasks_module = sys.modules[report_task().__module__]
-        originals = {id(getattr(random, name)): name for name in self.DRAWS}
-        self._by_name = [
-            (tasks_module, attribute, originals[id(value)])
-            for attribute, value in vars(tasks_module).items()
-            if id(value) in originals
-        ]
+        # The task module may hold random's draws by name (`from random import uniform`).
+        self._draws = RandomDraws(monkeypatch, sys.modules[report_task().__module__])
         self.draw(widest=True)
 
     def draw(self, *, widest):
-        """Make every random draw of a wait the widest (or the narrowest) it can be.
-
-        Celery's jitter draws with random.randrange(); a task that draws its own with
-        random.uniform(), randint(), randrange() or random() gets the same end of its range,
-        whether it calls them on the random module or imported them by name.
-        """
-        draws = {
-            "random": lambda: 1.0 if widest else 0.0,
-            "uniform": lambda a, b: max(a, b) if widest else min(a, b),
-            "randint": lambda a, b: b if widest else a,
-            "randrange": lambda start, stop=None, step=1: (
-                (start if stop is None else stop) - 1 if widest else (0 if stop is None else start)
-            ),
-        }
-        for name, draw in draws.items():
-            self._monkeypatch.setattr(random, name, draw)
-        for module, attribute, name in self._by_name:
-            self._monkeypatch.setattr(module, attribute, draws[name])
+        """Make every random draw of a wait the widest (or the narrowest) it can be."""
+        self._draws.pin(widest=widest)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from celery.signals import after_task_publish
 
 from shop.celery import app
+from workshop.testing import RandomDraws
 from workshop.worker import running_worker
 
 TASK = "outbox.tasks.handle_message"
@@ -179,6 +180,19 @@ def short_broker_timeout(monkeypatch):
     app.conf.broker_connection_timeout = 2.0
     yield
     app.conf.broker_connection_timeout = saved
+
+
+@pytest.fixture
+def jitter_at_its_widest(monkeypatch):
+    """The relay's random draws at the top of their range, if it draws any.
+
+    A relay may spread its retries with jitter, each wait drawn at random up to the doubled
+    delay (as Celery's retry_jitter does in lesson 04): taken at its widest, a drawn wait is the
+    delay itself, so the tests of the waits judge the doubling, never the luck of a draw.
+    """
+    from outbox import relay
+
+    return RandomDraws(monkeypatch, relay).pin(widest=True)
 
 
 @pytest.fixture

@@ -439,7 +439,7 @@ def test_a_failed_publish_is_tried_once_then_left_to_the_relays_schedule(
 
 
 @ROLLED_BACK
-def test_each_retry_waits_longer_than_the_last(customer, published, broker):
+def test_each_retry_waits_longer_than_the_last(customer, published, broker, jitter_at_its_widest):
     write_messages(1, customer)
     message = OutboxMessage.objects.get()
     waits = []
@@ -465,7 +465,7 @@ def test_each_retry_waits_longer_than_the_last(customer, published, broker):
 
 @ROLLED_BACK
 def test_a_retry_waits_from_the_failed_attempt_not_from_when_it_was_due(
-    customer, published, broker
+    customer, published, broker, jitter_at_its_widest
 ):
     write_messages(1, customer)
     # Written an hour ago, while no relay ran: due since then.
@@ -485,7 +485,9 @@ def test_a_retry_waits_from_the_failed_attempt_not_from_when_it_was_due(
 
 
 @ROLLED_BACK
-def test_retry_waits_stop_growing_at_five_minutes(customer, published, broker):
+def test_retry_waits_stop_growing_at_five_minutes(
+    customer, published, broker, jitter_at_its_widest
+):
     write_messages(1, customer)
     # The broker has been down for a week: a failed attempt every 5 minutes.
     OutboxMessage.objects.update(attempts=2016)
