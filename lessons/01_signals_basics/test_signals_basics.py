@@ -487,6 +487,12 @@ def test_change_prices_sends_prices_changed_once_with_the_product_ids(mug, tea):
         f"{sent}. update() sends no save signals, so this function must announce the change "
         "itself, once for the whole change (TODO 5)."
     )
+    percent = calls[0].get("percent")
+    assert not isinstance(percent, float), (
+        f"prices_changed carried percent as a float, {percent!r}: a receiver that works out "
+        "money from it gets float arithmetic. Send percent as change_prices() was given it, "
+        "an int or a Decimal (TODO 5)."
+    )
 
 
 def test_prices_changed_names_the_products_even_when_the_filter_no_longer_matches(mug, tea):

@@ -7,6 +7,7 @@ from contextlib import ExitStack
 from datetime import datetime
 
 import pytest
+from celery import states
 from celery.signals import before_task_publish, task_postrun
 from celery.worker import state as worker_state
 
@@ -16,6 +17,8 @@ from workshop.worker import running_worker
 
 WAIT = 5  # seconds a report task may take, retries included
 IDLE_WAIT = 0.5  # seconds a test's leftover tasks may take before the worker is restarted
+# How a task's last run ends it: a result, an error, or a message the worker will not run again.
+ENDED = states.READY_STATES | {states.REJECTED, states.IGNORED}
 
 
 def report_task():
@@ -78,10 +81,13 @@ def celery_worker(transactional_db, shared_worker):
 
 
 class QueuedReports:
-    """The report tasks queued during a test, as their messages left for the broker."""
+    """The report tasks queued during a test, as their messages left for the broker, and how
+    each one's runs ended, as the worker said (task_postrun): no result backend needed, so a
+    task with ignore_result=True is watched as well."""
 
     def __init__(self):
         self.messages = []
+        self._last_run = {}  # task id -> (state, return value or exception) of its last run
         self._a_run_ended = threading.Condition()
 
     def record(self, sender, body, headers, **kwargs):
@@ -91,28 +97,30 @@ class QueuedReports:
             args, kwargs, _embed = body
             self.messages.append({"id": headers["id"], "args": args, "kwargs": kwargs})
 
-    def run_ended(self, **kwargs):
-        """task_postrun: a run of a task has stored its state (and ended, or asked to retry)."""
+    def run_ended(self, task_id, state=None, retval=None, **kwargs):
+        """task_postrun: a run of a task has ended, or asked to retry (state RETRY)."""
         with self._a_run_ended:
+            self._last_run[task_id] = (state, retval)
             self._a_run_ended.notify_all()
+
+    def state(self, message):
+        return self._last_run.get(message["id"], (states.PENDING, None))[0]
 
     def wait(self):
         """Wait until every report task queued so far has ended, retries included."""
         deadline = time.monotonic() + WAIT
         for message in self.messages:
-            result = app.AsyncResult(message["id"])
-            with self._a_run_ended:  # Looked at again after each run, rather than polled.
-                while not result.ready():
+            with self._a_run_ended:
+                while self.state(message) not in ENDED:
                     if not self._a_run_ended.wait(timeout=deadline - time.monotonic()):
                         pytest.fail(
                             f"A report task was still unfinished after {WAIT} s (its state: "
-                            f"{result.state}). Does it wait for something, or retry forever "
-                            "(max_retries=None) or with long waits?"
-                            + self._unclaimed_advice(message, result)
+                            f"{self.state(message)}). Does it wait for something, or retry "
+                            "forever (max_retries=None) or with long waits?"
+                            + self._unclaimed_advice(message)
                         )
 
-    @staticmethod
-    def _unclaimed_advice(message, result):
+    def _unclaimed_advice(self, message):
         """Why a run may have asked to retry a lease later: it could not claim a free report."""
         from shop.models import Order
 
@@ -123,7 +131,7 @@ class QueuedReports:
             report_claimed_at__isnull=True,
         )
         try:
-            if result.state != "RETRY" or not free.exists():
+            if self.state(message) != states.RETRY or not free.exists():
                 return ""
         except Exception:  # The database busy with the worker: no advice, the failure stands.
             return ""
@@ -136,10 +144,12 @@ class QueuedReports:
 
     def outcomes(self):
         """How each queued report task ended: its state, and the error's name if it failed."""
-        results = [app.AsyncResult(message["id"]) for message in self.messages]
+        ended = [
+            self._last_run.get(message["id"], (states.PENDING, None)) for message in self.messages
+        ]
         return [
-            (result.state, type(result.result).__name__ if result.failed() else None)
-            for result in results
+            (state, type(retval).__name__ if state == states.FAILURE else None)
+            for state, retval in ended
         ]
 
 
